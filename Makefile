@@ -1,0 +1,36 @@
+# Concord: `make run` serves the demo alliance, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/concord_make_test
+PORT ?= 8000
+
+.PHONY: run test lint test-sqlite test-postgres clean
+
+$(BIN)/concord-installed: requirements/base.txt requirements/dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+run: $(BIN)/concord-installed
+	$(BIN)/concord demo
+	$(BIN)/concord serve --port $(PORT) --with-worker
+
+lint: $(BIN)/concord-installed
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+test-sqlite: $(BIN)/concord-installed
+	$(BIN)/pytest
+
+test-postgres: $(BIN)/concord-installed
+	CONCORD_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not sqlite_only" tests/integration tests/functional
+
+test: lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
