@@ -82,7 +82,7 @@ class DecisionRule:
                 Decimal(str(data["population_share"])),
                 int(data.get("blocking_minority", 0)),
             )
-        except (KeyError, ValueError, ArithmeticError) as exc:
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
             raise InvalidInput(f"not a decision rule: {dict(data)!r}") from exc
 
     def adopts(

@@ -1,0 +1,1 @@
+"""The alliance: states, memberships, delegations, users, bodies and formats (M1)."""

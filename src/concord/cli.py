@@ -1,0 +1,385 @@
+"""The ``concord`` command. Thin: parse, call one service, print; errors are one line on stderr
+and a non-zero exit. ``--json`` prints machine-readable output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from typing import Any
+
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concord.settings")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        from pathlib import Path
+
+        Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 instant") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no time zone: add Z or an offset like +01:00"
+        )
+    return value
+
+
+def _print(data: Any, as_json: bool, text: str) -> None:
+    if as_json:
+        print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        print(text)
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    from concord.services import demo
+
+    call_command("migrate", verbosity=0, interactive=False)
+    report = demo.seed()
+    _print(report, args.json, demo.describe(report))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    worker = None
+    if args.with_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "concord.cli", "worker"])
+    print(f"Concord is serving on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    try:
+        uvicorn.run(
+            "concord.asgi:application",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="warning",
+            lifespan="off",
+        )
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=10)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from django.conf import settings
+    from django.db import close_old_connections
+
+    from concord.services import procedures
+
+    stopping = False
+
+    def stop(_signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    interval = args.interval if args.interval is not None else settings.CONCORD_WORKER_INTERVAL
+    while True:
+        close_old_connections()
+        recorded = procedures.record_due_outcomes()
+        if recorded:
+            print(f"recorded {recorded} outcome(s)", flush=True)
+        if args.once or stopping:
+            return 0
+        deadline = time.monotonic() + interval
+        while not stopping and time.monotonic() < deadline:
+            time.sleep(min(0.1, interval))
+        if stopping:
+            return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from concord.services import audit
+
+    result = audit.verify()
+    data = {
+        "ok": result.ok,
+        "checked": result.checked,
+        "first_bad_seq": result.first_bad_seq,
+        "reason": result.reason,
+    }
+    if result.ok:
+        _print(data, args.json, f"audit chain intact: {result.checked} events verified")
+        return 0
+    if args.json:
+        _print(data, True, "")
+    else:
+        print(
+            f"audit chain broken at sequence {result.first_bad_seq}: {result.reason}",
+            file=sys.stderr,
+        )
+    return 1
+
+
+def cmd_procedure_list(args: argparse.Namespace) -> int:
+    from concord.services import presenting
+    from concord.services import procedures as service
+
+    rows = [presenting.summary(p, ev) for p, ev in service.listing(service.with_history())]
+    lines = [
+        f"{r['id']:>4}  {r['kind']:<9}  {r['body']:<6}  {r['state_label']:<28}  {r['expiry_text']}  {r['title']}"
+        for r in rows
+    ]
+    _print(rows, args.json, "\n".join(lines) or "no procedures")
+    return 0
+
+
+def cmd_procedure_show(args: argparse.Namespace) -> int:
+    from concord.services import presenting
+    from concord.services import procedures as service
+
+    p = service.get(args.id)
+    data = presenting.detail(p, service.evaluate(p))
+    _print(data, args.json, presenting.detail_text(data))
+    return 0
+
+
+def _after_change(args: argparse.Namespace, p: Any, verb: str) -> int:
+    from concord.services import presenting
+    from concord.services import procedures as service
+
+    data = presenting.detail(p, service.evaluate(p))
+    _print(
+        data,
+        args.json,
+        f"procedure {p.pk} {verb}: {data['state_label']}; expiry {data['expiry_text']}",
+    )
+    return 0
+
+
+def cmd_procedure_open(args: argparse.Namespace) -> int:
+    from concord.alliance.models import Format
+    from concord.domain.errors import NotFound
+    from concord.domain.procedures import Kind
+    from concord.services import common, documents
+    from concord.services import procedures as service
+
+    body = common.body(args.body)
+    revision = documents.revision_by_reference(args.document) if args.document else None
+    fmt = None
+    if args.format:
+        fmt = Format.objects.filter(code=args.format.upper()).first()
+        if fmt is None:
+            raise NotFound(f"unknown format {args.format!r}")
+    p = service.open_procedure(
+        by=common.user(args.as_user),
+        kind=Kind(args.kind),
+        body=body,
+        revision=revision,
+        expires_at=args.expires,
+        title=args.title or "",
+        format=fmt,
+    )
+    return _after_change(args, p, "opened")
+
+
+def cmd_procedure_break(args: argparse.Namespace) -> int:
+    from concord.services import common
+    from concord.services import procedures as service
+
+    p = service.break_silence(
+        procedure_id=args.id,
+        by=common.user(args.as_user),
+        state=args.state,
+        statement=args.statement,
+        grounds="amendment" if args.amendment else "objection",
+    )
+    return _after_change(args, p, f"silence broken by {args.state.upper()}")
+
+
+def cmd_procedure_position(args: argparse.Namespace) -> int:
+    from concord.domain.procedures import PositionKind
+    from concord.services import common
+    from concord.services import procedures as service
+
+    p = service.file_position(
+        procedure_id=args.id,
+        by=common.user(args.as_user),
+        state=args.state,
+        kind=PositionKind(args.kind),
+        statement=args.statement or "",
+        paragraph=args.paragraph,
+    )
+    return _after_change(
+        args, p, f"{args.kind.replace('_', ' ')} recorded for {args.state.upper()}"
+    )
+
+
+def cmd_procedure_extend(args: argparse.Namespace) -> int:
+    from concord.services import common
+    from concord.services import procedures as service
+
+    p = service.extend(procedure_id=args.id, by=common.user(args.as_user), expires_at=args.expires)
+    return _after_change(args, p, "extended")
+
+
+def cmd_procedure_withdraw(args: argparse.Namespace) -> int:
+    from concord.services import common
+    from concord.services import procedures as service
+
+    p = service.withdraw(procedure_id=args.id, by=common.user(args.as_user))
+    return _after_change(args, p, "withdrawn")
+
+
+def cmd_procedure_conclude(args: argparse.Namespace) -> int:
+    from concord.services import common
+    from concord.services import procedures as service
+
+    p = service.conclude(procedure_id=args.id, by=common.user(args.as_user))
+    return _after_change(args, p, "concluded")
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["concord manage", *args.rest])
+    return 0
+
+
+# -- parser ---------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="concord", description="Concord: consensus decisions for alliances."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, func: Any, help: str, parent: Any = sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        p.add_argument("--json", action="store_true", help="print JSON")
+        return p
+
+    command("demo", cmd_demo, "migrate and seed the demo alliance (idempotent)")
+    p = command("serve", cmd_serve, "serve the web application")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--workers", type=int, default=1, help="server processes")
+    p.add_argument("--with-worker", action="store_true", help="also run a background worker")
+    p = command("worker", cmd_worker, "record outcomes as deadlines pass (safe to run several)")
+    p.add_argument("--once", action="store_true", help="one sweep, then exit")
+    p.add_argument("--interval", type=float, default=None, help="seconds between sweeps")
+
+    audit = sub.add_parser("audit", help="the audit chain").add_subparsers(
+        dest="audit_command", required=True
+    )
+    command(
+        "verify",
+        cmd_audit_verify,
+        "recompute the audit chain; exit 1 at the first bad event",
+        audit,
+    )
+
+    proc = sub.add_parser("procedure", help="decision procedures").add_subparsers(
+        dest="proc_command", required=True
+    )
+    command("list", cmd_procedure_list, "list procedures and their state", proc)
+    p = command("show", cmd_procedure_show, "one procedure in full", proc)
+    p.add_argument("id", type=int)
+
+    def acting(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--as", dest="as_user", required=True, metavar="USERNAME", help="who acts")
+
+    for name, kind_default, help in (
+        ("open-silence", "silence", "open a silence procedure on a document"),
+        ("open", None, "open a procedure of any kind"),
+    ):
+        p = command(name, cmd_procedure_open, help, proc)
+        if kind_default:
+            p.set_defaults(kind=kind_default)
+        else:
+            p.add_argument(
+                "--kind", required=True, choices=["silence", "meeting", "written", "delegated"]
+            )
+        p.add_argument("--body", required=True, metavar="CODE")
+        p.add_argument("--document", required=kind_default is not None, metavar="REF")
+        p.add_argument("--expires", required=True, type=_instant, metavar="ISO-8601")
+        p.add_argument("--title", default="")
+        p.add_argument("--format", default="", metavar="CODE", help="a partner format of the body")
+        acting(p)
+
+    p = command("break", cmd_procedure_break, "break silence on behalf of a state", proc)
+    p.add_argument("id", type=int)
+    p.add_argument("--state", required=True, metavar="ISO3")
+    p.add_argument("--statement", required=True, help="the written statement (required)")
+    p.add_argument("--amendment", action="store_true", help="the break proposes an amendment")
+    acting(p)
+
+    from concord.domain.procedures import PositionKind
+
+    p = command("position", cmd_procedure_position, "record any position for a state", proc)
+    p.add_argument("id", type=int)
+    p.add_argument("--state", required=True, metavar="ISO3")
+    p.add_argument("--kind", required=True, choices=[k.value for k in PositionKind])
+    p.add_argument("--statement", default="")
+    p.add_argument("--paragraph", type=int, default=None)
+    acting(p)
+
+    p = command("extend", cmd_procedure_extend, "move the expiry later (chair)", proc)
+    p.add_argument("id", type=int)
+    p.add_argument("--expires", required=True, type=_instant, metavar="ISO-8601")
+    acting(p)
+    for name, func, help in (
+        ("withdraw", cmd_procedure_withdraw, "withdraw the procedure (chair)"),
+        ("conclude", cmd_procedure_conclude, "conclude a meeting item (chair)"),
+    ):
+        p = command(name, func, help, proc)
+        p.add_argument("id", type=int)
+        acting(p)
+
+    p = sub.add_parser(
+        "manage", help="Django's management commands (migrate, createsuperuser, ...)"
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage, json=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_django()
+    from django.db import DatabaseError
+
+    from concord.domain.errors import DomainError
+
+    try:
+        return int(args.func(args) or 0)
+    except DomainError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except DatabaseError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"error: database: {first} (is it set up? run `concord demo`)", file=sys.stderr)
+        return EXIT_REFUSED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

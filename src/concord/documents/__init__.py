@@ -1,0 +1,1 @@
+"""Documents: reference numbers, markings, immutable revisions of numbered paragraphs (M2)."""

@@ -1,0 +1,1 @@
+"""The record: the audit chain and the decisions (M7)."""

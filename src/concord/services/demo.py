@@ -1,0 +1,483 @@
+"""The demo alliance: 32 allies and their partners, bodies, people, documents and procedures.
+
+Reference data are read from ``concord/data/states.csv`` (public figures). The documents are our
+own invented texts. The procedures' history is written through the same services as everything
+else, with the clock moved back for the ones that lie in the past.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from concord.alliance.models import Body, Delegation, Format, Membership, State, User
+from concord.documents.models import Revision
+from concord.domain.alliance import BodyKind, MembershipKind, Role
+from concord.domain.audit import SYSTEM_DEMO
+from concord.domain.events import Tag
+from concord.domain.markings import Classification
+from concord.domain.procedures import Kind, PositionKind
+from concord.domain.procedures import State as ProcedureState
+from concord.procedures.models import Procedure
+from concord.services import audit, common, documents, procedures
+
+PASSWORD = "concord-demo"
+#: The demo assumes partnerships dating from this day (not an official date).
+PARTNERS_SINCE = date(2012, 1, 1)
+INDO_PACIFIC = ("AUS", "JPN", "KOR", "NZL")
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    first: str
+    last: str
+    role: Role
+    state: str | None = None
+    ministerial: bool = False
+    clearance: Classification = Classification.SECRET
+
+
+PEOPLE = [
+    Person(
+        "sg", "Ingrid", "Valdal", Role.SECRETARIAT_CHAIR, clearance=Classification.COSMIC_TOP_SECRET
+    ),
+    Person("pc-chair", "Tomasz", "Lewicki", Role.SECRETARIAT_CHAIR),
+    Person("secretary", "Aoife", "Brennan", Role.SECRETARIAT_SECRETARY),
+    Person("fra-head", "Hélène", "Marchal", Role.DELEGATION_HEAD, "FRA"),
+    Person("fra-deputy", "Julien", "Roussel", Role.DELEGATION_DEPUTY, "FRA"),
+    Person(
+        "fra-adviser",
+        "Camille",
+        "Fabre",
+        Role.DELEGATION_ADVISER,
+        "FRA",
+        clearance=Classification.CONFIDENTIAL,
+    ),
+    Person("fra-capital", "Bernard", "Lacoste", Role.CAPITAL_OFFICIAL, "FRA", ministerial=True),
+    Person("fra-desk", "Nadia", "Berrada", Role.CAPITAL_OFFICIAL, "FRA"),
+    Person("deu-head", "Katrin", "Hollmann", Role.DELEGATION_HEAD, "DEU"),
+    Person("deu-capital", "Matthias", "Brandt", Role.CAPITAL_OFFICIAL, "DEU", ministerial=True),
+    Person("usa-head", "Daniel", "Whitcombe", Role.DELEGATION_HEAD, "USA"),
+    Person("pol-head", "Agnieszka", "Wróbel", Role.DELEGATION_HEAD, "POL"),
+    Person("tur-head", "Emre", "Kaya", Role.DELEGATION_HEAD, "TUR"),
+    Person("gbr-head", "Fiona", "Ashdown", Role.DELEGATION_HEAD, "GBR"),
+    Person("fin-head", "Aino", "Lehtonen", Role.DELEGATION_HEAD, "FIN"),
+    Person("swe-head", "Linnea", "Bergqvist", Role.DELEGATION_HEAD, "SWE"),
+    Person("jpn-delegate", "Haruto", "Sakamoto", Role.PARTNER_DELEGATE, "JPN"),
+    Person("aus-delegate", "Olivia", "Fraser", Role.PARTNER_DELEGATE, "AUS"),
+    Person("kor-delegate", "Min-jun", "Park", Role.PARTNER_DELEGATE, "KOR"),
+    Person("kor-capital", "Seo-yeon", "Han", Role.CAPITAL_OFFICIAL, "KOR", ministerial=True),
+    Person("nzl-delegate", "Aroha", "Ngata", Role.PARTNER_DELEGATE, "NZL"),
+    Person(
+        "mng-delegate",
+        "Bat-Erdene",
+        "Dorj",
+        Role.PARTNER_DELEGATE,
+        "MNG",
+        clearance=Classification.UNCLASSIFIED,
+    ),
+    Person("auditor", "Ruth", "Okafor", Role.AUDITOR, clearance=Classification.COSMIC_TOP_SECRET),
+]
+
+DOCUMENTS: list[dict[str, Any]] = [
+    {
+        "key": "cables",
+        "series": "PO",
+        "body": "NAC",
+        "level": Classification.UNCLASSIFIED,
+        "title": "Council statement on the protection of undersea cables and pipelines",
+        "title_fr": "Déclaration du Conseil sur la protection des câbles et gazoducs sous-marins",
+        "text": [
+            (
+                "Allies note a rise in suspicious activity near undersea cables and pipelines in the "
+                "waters of the alliance.",
+                "Les Alliés constatent une hausse des activités suspectes à proximité des câbles et "
+                "gazoducs sous-marins dans les eaux de l'Alliance.",
+            ),
+            (
+                "Allies will share maritime surveillance data on critical seabed infrastructure "
+                "within forty-eight hours of any incident.",
+                "Les Alliés partageront leurs données de surveillance maritime relatives aux "
+                "infrastructures critiques des fonds marins dans les quarante-huit heures suivant "
+                "tout incident.",
+            ),
+            (
+                "The Council tasks the Political Committee to report on progress within six months.",
+                "Le Conseil charge le Comité politique de rendre compte des progrès dans un délai de "
+                "six mois.",
+            ),
+        ],
+    },
+    {
+        "key": "hybrid",
+        "series": "C-M",
+        "body": "NAC",
+        "level": Classification.RESTRICTED,
+        "title": "Guidance on countering hybrid campaigns against allied elections",
+        "text": [
+            (
+                "Hybrid campaigns combine disinformation, cyber intrusion and covert funding to "
+                "weaken public trust in elections.",
+                "",
+            ),
+            (
+                "Allies agree to notify each other of a detected campaign through the Council within "
+                "seventy-two hours.",
+                "",
+            ),
+            (
+                "A common response may include public attribution, coordinated sanctions and "
+                "support to the affected ally's election authorities.",
+                "",
+            ),
+        ],
+    },
+    {
+        "key": "cyber-norms",
+        "series": "PO",
+        "body": "NAC",
+        "level": Classification.UNCLASSIFIED,
+        "releasable_to": INDO_PACIFIC,
+        "title": "Joint statement with Indo-Pacific partners on responsible behaviour in cyberspace",
+        "text": [
+            (
+                "Participants reaffirm that international law applies to the conduct of states in "
+                "cyberspace.",
+                "",
+            ),
+            (
+                "Participants will exchange warnings about malicious campaigns targeting their "
+                "critical infrastructure.",
+                "",
+            ),
+        ],
+    },
+    {
+        "key": "readiness",
+        "series": "C-M",
+        "body": "PC",
+        "level": Classification.SECRET,
+        "title": "Readiness targets for the allied cyber rapid-response pool",
+        "text": [
+            ("Each contributing ally keeps a response team deployable within twelve hours.", ""),
+            ("The pool is reviewed annually against agreed readiness targets.", ""),
+        ],
+    },
+    {
+        "key": "maritime",
+        "series": "PO",
+        "body": "NAC",
+        "level": Classification.PUBLIC,
+        "title": "Public communiqué on freedom of navigation",
+        "title_fr": "Communiqué public sur la liberté de navigation",
+        "text": [
+            (
+                "Allies reaffirm their commitment to freedom of navigation in international waters.",
+                "Les Alliés réaffirment leur attachement à la liberté de navigation dans les eaux "
+                "internationales.",
+            ),
+        ],
+    },
+    {
+        "key": "exercise",
+        "series": "PO",
+        "body": "RWG",
+        "level": Classification.RESTRICTED,
+        "title": "Calendar of civil preparedness exercises for the coming year",
+        "text": [("The working group approves the exercise calendar annexed to this note.", "")],
+    },
+]
+
+
+def _read_states() -> list[dict[str, str]]:
+    text = resources.files("concord.data").joinpath("states.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def seed_states() -> None:
+    """States, their dated memberships and delegations, from the reference data file."""
+    for row in _read_states():
+        state, _ = State.objects.update_or_create(
+            iso3=row["iso3"],
+            defaults={
+                "name_en": row["name_en"],
+                "name_fr": row["name_fr"],
+                "population_millions": Decimal(row["population_millions"] or "0"),
+            },
+        )
+        member = row["kind"] == MembershipKind.MEMBER
+        since = date.fromisoformat(row["member_since"]) if member else PARTNERS_SINCE
+        Membership.objects.get_or_create(
+            state=state,
+            kind=MembershipKind.MEMBER if member else MembershipKind.PARTNER,
+            defaults={"since": since},
+        )
+        Delegation.objects.get_or_create(
+            state=state,
+            defaults={"name": f"{'Delegation' if member else 'Mission'} of {row['name_en']}"},
+        )
+
+
+def _seed_reference_data() -> dict[str, User]:
+    seed_states()
+    password = make_password(PASSWORD)  # one hash for every demo login: seeding stays quick
+    users: dict[str, User] = {}
+    for person in PEOPLE:
+        user, _ = User.objects.get_or_create(
+            username=person.username,
+            defaults={
+                "first_name": person.first,
+                "last_name": person.last,
+                "role": person.role,
+                "state_id": person.state,
+                "ministerial_authority": person.ministerial,
+                "clearance": int(person.clearance),
+                "password": password,
+                "delegation": Delegation.objects.filter(state_id=person.state).first(),
+            },
+        )
+        users[person.username] = user
+    admin, created = User.objects.get_or_create(
+        username="admin",
+        defaults={
+            "first_name": "Sam",
+            "last_name": "Ortega",
+            "role": Role.ADMINISTRATOR,
+            "is_staff": True,
+            "is_superuser": True,
+            "password": password,
+            "clearance": int(Classification.COSMIC_TOP_SECRET),
+        },
+    )
+    users["admin"] = admin
+    nac, _ = Body.objects.get_or_create(
+        code="NAC",
+        defaults={
+            "name": "North Atlantic Council",
+            "name_fr": "Conseil de l'Atlantique Nord",
+            "kind": BodyKind.COUNCIL,
+            "chair": users["sg"],
+            "secretary": users["secretary"],
+        },
+    )
+    Body.objects.get_or_create(
+        code="PC",
+        defaults={
+            "name": "Political Committee",
+            "name_fr": "Comité politique",
+            "kind": BodyKind.COMMITTEE,
+            "parent": nac,
+            "chair": users["pc-chair"],
+            "secretary": users["secretary"],
+            "minimum_silence": timedelta(hours=24),
+            "ministerial_objections": True,
+        },
+    )
+    Body.objects.get_or_create(
+        code="RWG",
+        defaults={
+            "name": "Resilience Working Group",
+            "name_fr": "Groupe de travail sur la résilience",
+            "kind": BodyKind.WORKING_GROUP,
+            "parent": nac,
+            "chair": users["pc-chair"],
+            "secretary": users["secretary"],
+            "coalitions_within": True,
+            "delegated_authority": True,
+        },
+    )
+    fmt, _ = Format.objects.get_or_create(
+        code="NAC-IP4",
+        defaults={
+            "name": "Council with Indo-Pacific partners",
+            "name_fr": "Conseil avec les partenaires de l'Indo-Pacifique",
+            "body": nac,
+        },
+    )
+    fmt.partners.set(INDO_PACIFIC)
+    return users
+
+
+def _seed_history(users: dict[str, User], now: datetime) -> None:
+    bodies = {b.code: b for b in Body.objects.all()}
+    revisions = {}
+    for spec in DOCUMENTS:
+        revisions[spec["key"]] = documents.register(
+            by=users["secretary"],
+            body=bodies[spec["body"]],
+            series_code=spec["series"],
+            title=spec["title"],
+            title_fr=spec.get("title_fr", ""),
+            paragraphs=spec["text"],
+            classification=spec["level"],
+            releasable_to=spec.get("releasable_to", ()),
+            now=now - timedelta(days=5),
+        )
+    day = timedelta(days=1)
+    sg, nac = users["sg"], bodies["NAC"]
+
+    # Adopted: a public communiqué under silence that expired two days ago with nobody breaking.
+    procedures.open_silence(
+        by=sg, body=nac, revision=revisions["maritime"], expires_at=now - 2 * day, now=now - 4 * day
+    )
+    # Broken: guidance on hybrid campaigns, silence broken by France and Germany.
+    broken = procedures.open_silence(
+        by=sg, body=nac, revision=revisions["hybrid"], expires_at=now - day, now=now - 3 * day
+    )
+    procedures.break_silence(
+        procedure_id=broken.pk,
+        by=users["fra-head"],
+        state="FRA",
+        now=now - 2 * day,
+        statement="France cannot accept paragraph 3 as drafted: sanctions are decided nationally.",
+    )
+    procedures.break_silence(
+        procedure_id=broken.pk,
+        by=users["deu-head"],
+        state="DEU",
+        grounds="amendment",
+        now=now - 2 * day + timedelta(hours=3),
+        statement="Germany proposes to replace 'coordinated sanctions' with 'coordinated measures'.",
+    )
+    # A meeting of the Council with its Indo-Pacific partners; Korea agreed ad referendum.
+    meeting = procedures.open_procedure(
+        by=sg,
+        kind=Kind.MEETING,
+        body=nac,
+        format=Format.objects.get(code="NAC-IP4"),
+        revision=revisions["cyber-norms"],
+        expires_at=now + 2 * day,
+        now=now - 2 * day,
+    )
+    for state, username, kind, statement in (
+        ("JPN", "jpn-delegate", PositionKind.JOIN, ""),
+        ("KOR", "kor-delegate", PositionKind.AD_REFERENDUM, ""),
+        (
+            "TUR",
+            "sg",
+            PositionKind.STATEMENT,
+            "Türkiye understands paragraph 2 to cover warnings shared through existing channels.",
+        ),
+    ):
+        procedures.file_position(
+            procedure_id=meeting.pk,
+            by=users[username],
+            state=state,
+            kind=kind,
+            statement=statement,
+            now=now - 2 * day + timedelta(hours=1),
+        )
+    procedures.conclude(procedure_id=meeting.pk, by=sg, now=now - 2 * day + timedelta(hours=2))
+    # A written procedure in the Political Committee, replies coming in.
+    written = procedures.open_procedure(
+        by=users["pc-chair"],
+        kind=Kind.WRITTEN,
+        body=bodies["PC"],
+        revision=revisions["readiness"],
+        expires_at=now + 2 * day,
+        now=now - day,
+    )
+    for state, username, kind in (
+        ("USA", "usa-head", PositionKind.APPROVE),
+        ("POL", "pol-head", PositionKind.APPROVE),
+        ("GBR", "gbr-head", PositionKind.SCRUTINY_RESERVATION),
+    ):
+        procedures.file_position(
+            procedure_id=written.pk,
+            by=users[username],
+            state=state,
+            kind=kind,
+            now=now - day + timedelta(hours=2),
+        )
+    # The working group's chair decides under delegated authority unless someone calls it up.
+    procedures.open_procedure(
+        by=users["pc-chair"],
+        kind=Kind.DELEGATED,
+        body=bodies["RWG"],
+        revision=revisions["exercise"],
+        expires_at=now + 3 * day,
+        now=now - day,
+    )
+
+
+def _running_silence(users: dict[str, User], now: datetime) -> Procedure:
+    running = Procedure.objects.filter(
+        kind=Kind.SILENCE, body__code="NAC", state=ProcedureState.OPEN, expires_at__gt=now
+    ).first()
+    if running is not None:
+        return running
+    revision = _latest_revision_titled(DOCUMENTS[0]["title"])
+    expiry = (now + timedelta(hours=1)).replace(second=0, microsecond=0)
+    return procedures.open_silence(
+        by=users["sg"],
+        body=Body.objects.get(code="NAC"),
+        revision=revision,
+        expires_at=expiry,
+        now=now,
+    )
+
+
+def _latest_revision_titled(title: str) -> Revision:
+    return (
+        Revision.objects.filter(document__title=title)
+        .order_by("-document__created_at", "-number")
+        .first()
+    )
+
+
+def seed(now: datetime | None = None) -> dict[str, Any]:
+    at = now or common.now()
+    with transaction.atomic():
+        fresh = not Body.objects.filter(code="NAC").exists()
+        users = _seed_reference_data()
+        if fresh:
+            _seed_history(users, at.replace(second=0, microsecond=0))
+            audit.append(
+                actor=SYSTEM_DEMO,
+                tag=Tag.DEMO_SEEDED,
+                subject="alliance:demo",
+                payload={"states": State.objects.count(), "users": len(users)},
+                at=at,
+            )
+        running = _running_silence(users, at)
+    procedures.record_due_outcomes(at)
+    return {
+        "seeded": fresh,
+        "password": PASSWORD,
+        "logins": [
+            {
+                "username": u.username,
+                "role": u.role,
+                "state": u.state_id,
+                "ministerial": u.ministerial_authority,
+            }
+            for u in User.objects.order_by("username")
+        ],
+        "running_silence": {"id": running.pk, "expires_at": running.expires_at.isoformat()},
+        "procedures": Procedure.objects.count(),
+    }
+
+
+def describe(report: dict[str, Any]) -> str:
+    lines = [
+        "Demo alliance " + ("seeded." if report["seeded"] else "already present; left as it was.")
+    ]
+    lines.append(
+        f"Running silence procedure: #{report['running_silence']['id']}, "
+        f"expires {report['running_silence']['expires_at']}"
+    )
+    lines.append(f"Logins (password for all: {report['password']}):")
+    for login in report["logins"]:
+        extra = " (ministerial authority)" if login["ministerial"] else ""
+        lines.append(
+            f"  {login['username']:<14} {login['role']:<22} {login['state'] or '':<4}{extra}"
+        )
+    return "\n".join(lines)

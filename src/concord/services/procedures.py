@@ -1,0 +1,532 @@
+"""Opening procedures, taking positions, chair actions, and recording outcomes exactly once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Prefetch
+
+from concord.alliance.models import Body, Format, Membership, State, User
+from concord.documents.models import Revision
+from concord.domain import procedures as core
+from concord.domain.alliance import Actor, MembershipKind, deciding_states
+from concord.domain.audit import SYSTEM_WORKER
+from concord.domain.canonical import format_instant
+from concord.domain.errors import InvalidInput, NotAllowed, NotFound
+from concord.domain.events import Tag, opened_tag, procedure_tag
+from concord.domain.rules import DecisionRule
+from concord.domain.texts import Paragraph as TextParagraph
+from concord.domain.texts import canonical_text, text_sha256
+from concord.procedures.models import Participant, Position, Procedure
+from concord.records.models import AuditEvent, Decision
+from concord.services import audit, common
+from concord.services.documents import allocate_number
+
+log = logging.getLogger(__name__)
+
+Kind = core.Kind
+PositionKind = core.PositionKind
+ProcedureState = core.State
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def with_history(queryset: Any = None) -> Any:
+    """Procedures with everything evaluation needs, in a fixed number of queries."""
+    qs = Procedure.objects.all() if queryset is None else queryset
+    return qs.select_related(
+        "body", "format", "revision__document__series", "opened_by", "decision"
+    ).prefetch_related(
+        Prefetch("participants", queryset=Participant.objects.order_by("state_id")),
+        Prefetch("positions", queryset=Position.objects.select_related("filed_by").order_by("id")),
+    )
+
+
+def get(procedure_id: int) -> Procedure:
+    procedure = with_history().filter(pk=procedure_id).first()
+    if procedure is None:
+        raise NotFound(f"no procedure {procedure_id}")
+    return procedure
+
+
+def spec_of(p: Procedure) -> core.Spec:
+    participants = list(p.participants.all())
+    return core.Spec(
+        kind=core.Kind(p.kind),
+        rule=DecisionRule.from_data(p.rule),
+        participants=tuple(x.state_id for x in participants),
+        opened_at=p.opened_at,
+        expires_at=p.expires_at,
+        settings=core.Settings(p.minimum_silence, p.ministerial_objections, p.coalitions_within),
+        populations={x.state_id: x.population_millions for x in participants},
+        concluded_at=p.concluded_at,
+        withdrawn_at=p.withdrawn_at,
+    )
+
+
+def entries_of(p: Procedure) -> list[core.Entry]:
+    return [pos.to_entry() for pos in p.positions.all()]
+
+
+def evaluate(p: Procedure, now: datetime | None = None) -> core.Evaluation:
+    return core.evaluate(spec_of(p), entries_of(p), now or common.now())
+
+
+# -- opening ------------------------------------------------------------------------------------
+
+
+def _partner_states() -> frozenset[str]:
+    return frozenset(
+        Membership.objects.filter(kind=MembershipKind.PARTNER).values_list("state_id", flat=True)
+    )
+
+
+def open_procedure(
+    *,
+    by: User,
+    kind: core.Kind,
+    body: Body,
+    expires_at: datetime,
+    revision: Revision | None = None,
+    title: str = "",
+    format: Format | None = None,
+    rule: DecisionRule | None = None,
+    now: datetime | None = None,
+) -> Procedure:
+    """Open a procedure; its deciding participants are fixed now, from the memberships valid
+    today (in the body's seat time zone) and the format's partners."""
+    core.check_chair(by.to_actor(), body.chair_id == by.pk, body.code)
+    if expires_at.tzinfo is None:
+        raise InvalidInput("the expiry needs a time zone (e.g. 2026-12-01T17:00:00+01:00)")
+    if kind is not core.Kind.MEETING and revision is None:
+        raise InvalidInput(f"a {kind.label} needs the document it is about")
+    if kind is core.Kind.DELEGATED and not body.delegated_authority:
+        raise NotAllowed(f"{body.code} has not delegated authority to its chair")
+    if format is not None and format.body_id != body.pk:
+        raise InvalidInput(f"the format {format.code} belongs to another body")
+    title = title.strip() or (revision.document.title if revision else "")
+    if not title:
+        raise InvalidInput("a procedure needs a title or a document")
+    with transaction.atomic():
+        at = now or common.now()
+        on = at.astimezone(ZoneInfo(body.seat_timezone)).date()
+        memberships = [m.to_domain() for m in Membership.objects.all()]
+        body_states = frozenset(body.member_states.values_list("iso3", flat=True)) or None
+        partners = (
+            frozenset(format.partners.values_list("iso3", flat=True)) if format else frozenset()
+        )
+        participants = deciding_states(
+            memberships, on, body_states=body_states, format_partners=partners
+        )
+        chosen_rule = rule or body.decision_rule()
+        spec = core.Spec(
+            kind=kind,
+            rule=chosen_rule,
+            participants=participants,
+            opened_at=at,
+            expires_at=expires_at,
+            settings=core.Settings(
+                body.minimum_silence, body.ministerial_objections, body.coalitions_within
+            ),
+        )
+        core.check_open(spec, at)
+        procedure = Procedure.objects.create(
+            kind=kind,
+            body=body,
+            format=format,
+            revision=revision,
+            title=title,
+            rule=chosen_rule.to_data(),
+            minimum_silence=body.minimum_silence,
+            ministerial_objections=body.ministerial_objections,
+            coalitions_within=body.coalitions_within,
+            opened_by=by,
+            opened_at=at,
+            expires_at=expires_at,
+            state=core.State.OPEN,
+        )
+        populations = dict(
+            State.objects.filter(iso3__in=participants).values_list("iso3", "population_millions")
+        )
+        Participant.objects.bulk_create(
+            Participant(
+                procedure=procedure, state_id=s, population_millions=populations.get(s, Decimal(0))
+            )
+            for s in participants
+        )
+        audit.append(
+            actor=by.username,
+            tag=opened_tag(kind),
+            subject=f"procedure:{procedure.pk}",
+            payload={
+                "procedure": procedure.pk,
+                "kind": kind.value,
+                "body": body.code,
+                "format": format.code if format else None,
+                "document": revision.reference if revision else None,
+                "title": title,
+                "expires_at": expires_at,
+                "rule": chosen_rule.to_data(),
+                "participants": list(participants),
+                "ministerial_objections": body.ministerial_objections,
+                "coalitions_within": body.coalitions_within,
+            },
+            at=at,
+        )
+    return get(procedure.pk)
+
+
+def open_silence(
+    *,
+    by: User,
+    body: Body,
+    revision: Revision,
+    expires_at: datetime,
+    title: str = "",
+    format: Format | None = None,
+    now: datetime | None = None,
+) -> Procedure:
+    return open_procedure(
+        by=by,
+        kind=core.Kind.SILENCE,
+        body=body,
+        revision=revision,
+        expires_at=expires_at,
+        title=title,
+        format=format,
+        now=now,
+    )
+
+
+# -- acting on a running procedure ----------------------------------------------------------------
+
+
+def _locked(procedure_id: int) -> Procedure:
+    if not Procedure.objects.select_for_update().filter(pk=procedure_id).exists():
+        raise NotFound(f"no procedure {procedure_id}")
+    return get(procedure_id)
+
+
+def _current(
+    p: Procedure, at: datetime, action: core.Action
+) -> tuple[core.Spec, list[core.Entry], frozenset[core.State]]:
+    spec, entries = spec_of(p), entries_of(p)
+    state = core.evaluate(spec, entries, at).state
+    if state.final and action is not core.Action.EXPIRE and at >= spec.expires_at:
+        raise core.DeadlinePassed(
+            f"procedure {p.pk} expired at {format_instant(spec.expires_at)}; it is {state.value.replace('_', ' ')}"
+        )
+    allowed = core.check_transition(spec.kind, state, action)
+    return spec, entries, allowed
+
+
+def _is_officer(p: Procedure, user: User) -> bool:
+    return user.pk in (p.body.chair_id, p.body.secretary_id)
+
+
+def file_position(
+    *,
+    procedure_id: int,
+    by: User,
+    state: str,
+    kind: core.PositionKind,
+    statement: str = "",
+    paragraph: int | None = None,
+    grounds: str = "",
+    now: datetime | None = None,
+) -> Procedure:
+    """Commit one position for ``state`` (a break of silence, a reply, a meeting position, a
+    capital's confirmation or countersignature, a call-up)."""
+    iso3 = common.state(state).iso3
+    if grounds and grounds not in ("objection", "amendment"):
+        raise InvalidInput("the grounds of a break are 'objection' or 'amendment'")
+    action = core.action_for(kind)
+    with transaction.atomic():
+        p = _locked(procedure_id)
+        at = now or common.now()
+        spec, entries, allowed = _current(p, at, action)
+        actor: Actor = by.to_actor()
+        core.check_position(
+            spec,
+            entries,
+            actor=actor,
+            state=iso3,
+            kind=kind,
+            statement=statement,
+            paragraph=paragraph,
+            now=at,
+            records_for_body=_is_officer(p, by),
+            partner_states=_partner_states(),
+        )
+        position = Position.objects.create(
+            procedure=p,
+            state_id=iso3,
+            kind=kind,
+            statement=statement.strip(),
+            grounds=grounds or ("objection" if kind is core.PositionKind.BREAK else ""),
+            paragraph=paragraph,
+            filed_by=by,
+            ministerial=actor.ministerial,
+            at=at,
+        )
+        entries.append(position.to_entry())
+        after = core.evaluate(spec, entries, at)
+        _expect(after.state, allowed)
+        audit.append(
+            actor=by.username,
+            tag=procedure_tag(spec.kind, action, kind),
+            subject=f"procedure:{p.pk}",
+            payload={
+                "procedure": p.pk,
+                "state": iso3,
+                "position": kind.value,
+                "grounds": position.grounds,
+                "statement": position.statement,
+                "paragraph": paragraph,
+                "ministerial": actor.ministerial,
+                "pending": iso3 in after.pending,
+                "outcome": after.state.value,
+            },
+            at=at,
+        )
+        _settle(p, after, at, by.username)
+    return get(procedure_id)
+
+
+def break_silence(
+    *,
+    procedure_id: int,
+    by: User,
+    state: str,
+    statement: str,
+    grounds: str = "objection",
+    now: datetime | None = None,
+) -> Procedure:
+    p = get(procedure_id)
+    if p.kind != core.Kind.SILENCE:
+        raise InvalidInput(
+            f"procedure {procedure_id} is a {core.Kind(p.kind).label}, not a silence procedure"
+        )
+    return file_position(
+        procedure_id=procedure_id,
+        by=by,
+        state=state,
+        kind=core.PositionKind.BREAK,
+        statement=statement,
+        grounds=grounds,
+        now=now,
+    )
+
+
+def extend(
+    *, procedure_id: int, by: User, expires_at: datetime, now: datetime | None = None
+) -> Procedure:
+    if expires_at.tzinfo is None:
+        raise InvalidInput("the new expiry needs a time zone (e.g. 2026-12-01T17:00:00+01:00)")
+    with transaction.atomic():
+        p = _locked(procedure_id)
+        core.check_chair(by.to_actor(), p.body.chair_id == by.pk, p.body.code)
+        at = now or common.now()
+        spec, _entries, allowed = _current(p, at, core.Action.EXTEND)
+        core.check_extend(spec, expires_at, at)
+        previous = p.expires_at
+        Procedure.objects.filter(pk=p.pk).update(expires_at=expires_at)
+        audit.append(
+            actor=by.username,
+            tag=procedure_tag(spec.kind, core.Action.EXTEND),
+            subject=f"procedure:{p.pk}",
+            payload={"procedure": p.pk, "from": previous, "to": expires_at},
+            at=at,
+        )
+    return get(procedure_id)
+
+
+def withdraw(*, procedure_id: int, by: User, now: datetime | None = None) -> Procedure:
+    with transaction.atomic():
+        p = _locked(procedure_id)
+        core.check_chair(by.to_actor(), p.body.chair_id == by.pk, p.body.code)
+        at = now or common.now()
+        spec, _entries, _allowed = _current(p, at, core.Action.WITHDRAW)
+        Procedure.objects.filter(pk=p.pk).update(
+            withdrawn_at=at, state=core.State.WITHDRAWN, decided_at=at, recorded_at=at
+        )
+        audit.append(
+            actor=by.username,
+            tag=procedure_tag(spec.kind, core.Action.WITHDRAW),
+            subject=f"procedure:{p.pk}",
+            payload={"procedure": p.pk, "outcome": core.State.WITHDRAWN.value},
+            at=at,
+        )
+    return get(procedure_id)
+
+
+def conclude(*, procedure_id: int, by: User, now: datetime | None = None) -> Procedure:
+    """The chair closes a meeting item: the positions recorded so far decide it."""
+    with transaction.atomic():
+        p = _locked(procedure_id)
+        core.check_chair(by.to_actor(), p.body.chair_id == by.pk, p.body.code)
+        at = now or common.now()
+        _spec, _entries, allowed = _current(p, at, core.Action.CONCLUDE)
+        Procedure.objects.filter(pk=p.pk).update(concluded_at=at)
+        p = get(procedure_id)
+        after = evaluate(p, at)
+        _expect(after.state, allowed)
+        audit.append(
+            actor=by.username,
+            tag=Tag.MEETING_CONCLUDED,
+            subject=f"procedure:{p.pk}",
+            payload={
+                "procedure": p.pk,
+                "outcome": after.state.value,
+                "objecting": list(after.objecting),
+            },
+            at=at,
+        )
+        _settle(p, after, at, by.username)
+    return get(procedure_id)
+
+
+def _expect(state: core.State, allowed: frozenset[core.State]) -> None:
+    if state not in allowed:  # the transition table and the outcome function disagree
+        raise core.IllegalTransition(f"the outcome {state.value} is not allowed here")
+
+
+# -- outcomes -------------------------------------------------------------------------------------
+
+
+def _settle(p: Procedure, ev: core.Evaluation, at: datetime, actor: str) -> Decision | None:
+    """Record a final outcome once: the state, and for an adoption the decision sheet.
+    Runs under the procedure's row lock."""
+    if not ev.state.final or core.State(p.state).final:
+        if not ev.state.final and p.state != ev.state:
+            Procedure.objects.filter(pk=p.pk).update(state=ev.state)
+        return None
+    Procedure.objects.filter(pk=p.pk).update(
+        state=ev.state, decided_at=ev.decided_at, recorded_at=at
+    )
+    if ev.state is not core.State.ADOPTED:
+        return None
+    return _record_decision(p, ev, at, actor)
+
+
+def _record_decision(p: Procedure, ev: core.Evaluation, at: datetime, actor: str) -> Decision:
+    assert ev.decided_at is not None
+    from concord.documents.models import Series
+
+    series, _ = Series.objects.get_or_create(
+        code=f"{p.body.code}-DS",
+        defaults={"name": f"{p.body.name}: decision sheets", "body": p.body},
+    )
+    number = allocate_number(series, ev.decided_at.year)
+    if p.revision is not None:
+        reference = p.revision.reference
+        paragraphs = [
+            TextParagraph(x.number, x.text, x.text_fr) for x in p.revision.paragraphs.all()
+        ]
+    else:
+        reference, paragraphs = f"procedure {p.pk}", [TextParagraph(1, p.title)]
+    timeline = [
+        {"seq": e.seq, "at": format_instant(e.at), "actor": e.actor, "tag": e.tag}
+        for e in AuditEvent.objects.filter(subject=f"procedure:{p.pk}").order_by("seq")
+    ]
+    decision = Decision.objects.create(
+        number=f"{series.code}({ev.decided_at.year}){number:04d}",
+        procedure=p,
+        reference=reference,
+        text_sha256=text_sha256(reference, paragraphs),
+        canonical_text=canonical_text(reference, paragraphs),
+        adopted_at=ev.decided_at,
+        bound=list(ev.bound),
+        standing_aside=[s for s in ev.participants if s not in ev.bound],
+        footnotes=[
+            {"state": f.state, "paragraph": f.paragraph, "text": f.statement} for f in ev.footnotes
+        ],
+        statements=[{"state": s.state, "text": s.statement} for s in ev.statements],
+        timeline=timeline,
+        recorded_at=at,
+    )
+    audit.append(
+        actor=actor,
+        tag=Tag.DECISION_RECORDED,
+        subject=f"decision:{decision.number}",
+        payload={
+            "decision": decision.number,
+            "procedure": p.pk,
+            "reference": reference,
+            "text_sha256": decision.text_sha256,
+            "adopted_at": decision.adopted_at,
+            "bound": decision.bound,
+            "standing_aside": decision.standing_aside,
+        },
+        at=at,
+    )
+    return decision
+
+
+def record_outcome(procedure_id: int, now: datetime | None = None) -> bool:
+    """Record the outcome of one procedure whose expiry has passed. Idempotent and safe to run
+    in several processes at once: the row is locked (others skip it) and its state re-read."""
+    with transaction.atomic():
+        locked = (
+            Procedure.objects.select_for_update(skip_locked=True)
+            .filter(pk=procedure_id, state__in=[core.State.OPEN, core.State.AWAITING_CONFIRMATION])
+            .first()
+        )
+        if locked is None:
+            return False
+        p = get(procedure_id)
+        at = now or common.now()
+        ev = evaluate(p, at)
+        if not ev.state.final:
+            return False
+        audit.append(
+            actor=SYSTEM_WORKER,
+            tag=procedure_tag(core.Kind(p.kind), core.Action.EXPIRE),
+            subject=f"procedure:{p.pk}",
+            payload={
+                "procedure": p.pk,
+                "outcome": ev.state.value,
+                "decided_at": ev.decided_at,
+                "objecting": list(ev.objecting),
+                "called_up_by": list(ev.called_up_by),
+            },
+            at=at,
+        )
+        _settle(p, ev, at, SYSTEM_WORKER)
+        return True
+
+
+def due(now: datetime | None = None, limit: int = 500) -> list[int]:
+    at = now or common.now()
+    return list(
+        Procedure.objects.filter(
+            state__in=[core.State.OPEN, core.State.AWAITING_CONFIRMATION], expires_at__lte=at
+        )
+        .order_by("expires_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def record_due_outcomes(now: datetime | None = None) -> int:
+    """One sweep of the worker: record every outcome whose expiry has passed."""
+    recorded = 0
+    for pk in due(now):
+        try:
+            recorded += record_outcome(pk, now)
+        except Exception:  # one bad procedure must not stop the others; it is retried next sweep
+            log.exception("recording the outcome of procedure %s failed", pk)
+    return recorded
+
+
+def listing(
+    procedures: Iterable[Procedure], now: datetime | None = None
+) -> list[tuple[Procedure, core.Evaluation]]:
+    at = now or common.now()
+    return [(p, evaluate(p, at)) for p in procedures]
