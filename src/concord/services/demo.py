@@ -245,7 +245,7 @@ def _seed_reference_data() -> dict[str, User]:
             },
         )
         users[person.username] = user
-    admin, created = User.objects.get_or_create(
+    admin, _ = User.objects.get_or_create(
         username="admin",
         defaults={
             "first_name": "Sam",

@@ -334,7 +334,7 @@ def extend(
         p = _locked(procedure_id)
         core.check_chair(by.to_actor(), p.body.chair_id == by.pk, p.body.code)
         at = now or common.now()
-        spec, _entries, allowed = _current(p, at, core.Action.EXTEND)
+        spec, _entries, _allowed = _current(p, at, core.Action.EXTEND)
         core.check_extend(spec, expires_at, at)
         previous = p.expires_at
         Procedure.objects.filter(pk=p.pk).update(expires_at=expires_at)
