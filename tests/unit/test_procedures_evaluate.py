@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -39,7 +41,7 @@ MINISTERIAL = Settings(ministerial_objections=True)
 COALITIONS = Settings(coalitions_within=True)
 
 
-def make_spec(kind: Kind = Kind.SILENCE, **changes: object) -> Spec:
+def make_spec(kind: Kind = Kind.SILENCE, **changes: Any) -> Spec:
     base = Spec(
         kind=kind,
         rule=DecisionRule(),
@@ -293,7 +295,7 @@ class TestOpening:
 CONCLUDED = T0 + 2 * HOUR
 
 
-def meeting(**changes: object) -> Spec:
+def meeting(**changes: Any) -> Spec:
     return make_spec(Kind.MEETING, **({"concluded_at": CONCLUDED} | changes))
 
 
@@ -466,7 +468,7 @@ class TestMeeting:
 # -- written procedure --------------------------------------------------------------------------
 
 
-def written(**changes: object) -> Spec:
+def written(**changes: Any) -> Spec:
     return make_spec(Kind.WRITTEN, **changes)
 
 
@@ -686,7 +688,9 @@ def procedures(draw: st.DrawFn) -> tuple[Spec, list[Entry]]:
     spec = make_spec(
         kind,
         rule=draw(
-            st.sampled_from([DecisionRule(k) for k in RuleKind if k.value != "qualified_majority"])
+            st.sampled_from(
+                [DecisionRule(k) for k in RuleKind if k is not RuleKind.QUALIFIED_MAJORITY]
+            )
         ),
         settings=Settings(
             ministerial_objections=draw(st.booleans()), coalitions_within=draw(st.booleans())
@@ -722,9 +726,9 @@ def test_once_final_the_outcome_never_changes(
 @settings(max_examples=200)
 @given(procedures(), around_expiry, st.randoms(use_true_random=False))
 def test_the_outcome_does_not_depend_on_the_order_entries_are_passed_in(
-    procedure: tuple[Spec, list[Entry]], now: datetime, rnd: object
+    procedure: tuple[Spec, list[Entry]], now: datetime, rnd: random.Random
 ) -> None:
     spec, entries = procedure
     shuffled = list(entries)
-    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    rnd.shuffle(shuffled)
     assert evaluate(spec, shuffled, now) == evaluate(spec, entries, now)

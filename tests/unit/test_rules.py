@@ -152,7 +152,9 @@ def _eu(in_favour: int, against: int) -> dict[str, Stance]:
     return {n: (Stance.CONSENT if i < in_favour else Stance.OBJECT) for i, n in enumerate(names)}
 
 
-def _pops(stances: dict[str, Stance], favour_pop: Decimal, against_pop: Decimal) -> dict:
+def _pops(
+    stances: dict[str, Stance], favour_pop: Decimal, against_pop: Decimal
+) -> dict[str, Decimal]:
     favour = [s for s, v in stances.items() if v is Stance.CONSENT]
     against = [s for s, v in stances.items() if v is not Stance.CONSENT]
     return {s: favour_pop / len(favour) for s in favour} | {

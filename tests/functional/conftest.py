@@ -1,0 +1,71 @@
+"""The ``concord`` command run as a user would: a separate process on a database of its own
+(a SQLite file, or a fresh PostgreSQL database when the suite runs on PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass
+class Cli:
+    env: dict[str, str]
+
+    def run(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "concord.cli", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(f"concord {' '.join(args)} failed: {done.stderr}")
+        return done
+
+    def json(self, *args: str) -> object:
+        return json.loads(self.run(*args, "--json", check=True).stdout)
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "concord.cli", *args],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+
+def _fresh_database(tmp: Path):
+    url = os.environ.get("CONCORD_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield {"CONCORD_VAR_DIR": str(tmp)}
+        return
+    import psycopg
+
+    base, _, _ = url.rpartition("/")
+    name = f"concord_cli_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {"CONCORD_VAR_DIR": str(tmp), "CONCORD_DATABASE_URL": f"{base}/{name}"}
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("concord")
+    for extra in _fresh_database(tmp):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
+        env.update(extra)
+        env["CONCORD_WORKER_INTERVAL"] = "0.2"
+        yield Cli(env)
