@@ -9,7 +9,7 @@ from django.shortcuts import render
 from concord.domain.deadlines import deadline_text
 from concord.domain.errors import NotFound
 from concord.records.models import AuditEvent
-from concord.services import common
+from concord.services import common, presenting
 from concord.services import procedures as service
 
 
@@ -17,20 +17,12 @@ def _row(p, ev, user_zone: str | None):
     return {
         "procedure": p,
         "state": ev.state,
-        "state_label": _state_label(p.kind, ev),
+        "state_label": presenting.state_label(p.kind, ev),
         "deadline": deadline_text(p.expires_at, p.body.seat_timezone, user_zone),
         "objecting": ev.objecting,
         "pending": ev.pending,
         "evaluation": ev,
     }
-
-
-def _state_label(kind: str, ev) -> str:
-    if kind == "silence" and ev.state == "not_adopted":
-        return "silence broken: not adopted"
-    if kind == "silence" and ev.state == "open" and ev.objecting:
-        return "open, silence broken"
-    return ev.state.replace("_", " ")
 
 
 @login_required
