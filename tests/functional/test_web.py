@@ -55,7 +55,7 @@ def test_the_page_needs_a_signed_in_user(client, council):
 def test_the_page_lists_procedures_with_their_state(client, council):
     _procedures(council, 2)
     client.force_login(delegate("FRA"))
-    count, response = _queries(client, "/")
+    _count, response = _queries(client, "/")
     html = response.content.decode()
     assert "open (silence broken)" in html and "by FRA" in html
     assert "Europe/Brussels" in html
