@@ -112,8 +112,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 #: How often ``concord worker`` looks for procedures that have reached their expiry.
 CONCORD_WORKER_INTERVAL = float(os.environ.get("CONCORD_WORKER_INTERVAL", "1.0"))
-#: The seat time zone used when a body names none.
-CONCORD_DEFAULT_SEAT_TIMEZONE = "Europe/Brussels"
 
 LOGGING = {
     "version": 1,
