@@ -67,7 +67,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     worker = None
     if args.with_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "concord.cli", "worker"])
+        # The server may end by re-raising a signal, skipping any clean-up here: the worker
+        # watches its parent instead and stops when the server is gone.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "concord.cli", "worker", "--parent", str(os.getpid())]
+        )
     print(f"Concord is serving on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
     try:
         uvicorn.run(
@@ -105,6 +109,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         recorded = procedures.record_due_outcomes()
         if recorded:
             print(f"recorded {recorded} outcome(s)", flush=True)
+        if args.parent and os.getppid() != args.parent:
+            stopping = True
         if args.once or stopping:
             return 0
         deadline = time.monotonic() + interval
@@ -286,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("worker", cmd_worker, "record outcomes as deadlines pass (safe to run several)")
     p.add_argument("--once", action="store_true", help="one sweep, then exit")
     p.add_argument("--interval", type=float, default=None, help="seconds between sweeps")
+    p.add_argument("--parent", type=int, default=None, help=argparse.SUPPRESS)
 
     audit = sub.add_parser("audit", help="the audit chain").add_subparsers(
         dest="audit_command", required=True

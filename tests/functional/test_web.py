@@ -113,3 +113,29 @@ def test_admin_edits_are_audited(client, council):
     event = AuditEvent.objects.get(tag="admin.record.saved")
     assert event.actor == "root" and event.subject == "alliance.state:FRA"
     assert '"population_millions":"68.50"' in event.payload
+
+
+def test_admin_registers_documents_through_the_service(client, council):
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True, role="administrator")
+    client.force_login(admin)
+    assert client.get("/admin/documents/document/add/").status_code == 200
+    form = {
+        "series_code": "po",
+        "title": "Back-office paper",
+        "title_fr": "",
+        "classification": "2",
+        "releasable_to": ["JPN"],
+        "body": str(council.pk),
+        "text": "First paragraph.\n\nSecond paragraph.",
+        "text_fr": "",
+    }
+    response = client.post("/admin/documents/document/add/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    revision = documents.revision_by_reference(f"PO({NOW.year})0001")
+    assert [p.text for p in revision.paragraphs.all()] == ["First paragraph.", "Second paragraph."]
+    assert revision.document.marking().banner == "NATO RESTRICTED Releasable to JPN"
+    assert AuditEvent.objects.filter(tag="document.registered").count() == 1
+    mismatched = {**form, "text_fr": "Un seul."}
+    response = client.post("/admin/documents/document/add/", mismatched)
+    assert response.status_code == 200 and "French version has 1" in response.content.decode()
+    assert AuditEvent.objects.filter(tag="document.registered").count() == 1

@@ -732,3 +732,22 @@ def test_the_outcome_does_not_depend_on_the_order_entries_are_passed_in(
     shuffled = list(entries)
     rnd.shuffle(shuffled)
     assert evaluate(spec, shuffled, now) == evaluate(spec, entries, now)
+
+
+@settings(max_examples=200)
+@given(procedures(), around_expiry)
+def test_entries_of_non_participants_never_matter(
+    procedure: tuple[Spec, list[Entry]], now: datetime
+) -> None:
+    spec, entries = procedure
+    insiders = [e for e in entries if e.state in spec.participants]
+    outsiders = [e for e in entries if e.state not in spec.participants]
+    assert evaluate(spec, entries, now) == evaluate(spec, insiders, now), outsiders
+
+
+def test_a_call_up_by_a_non_participant_is_ignored() -> None:
+    spec = make_spec(Kind.DELEGATED)
+    entries = log_of(("UKR", PositionKind.CALL_UP, T0 + HOUR))
+    result = evaluate(spec, entries, EXPIRY)
+    assert result.state is State.ADOPTED
+    assert result.called_up_by == ()

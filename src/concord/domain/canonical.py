@@ -36,6 +36,8 @@ def _plain(value: Any) -> Any:
         return format_instant(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, bytes | bytearray):
+        raise TypeError("bytes are not canonical; encode them as text first")
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, Sequence | set | frozenset):

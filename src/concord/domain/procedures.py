@@ -391,7 +391,11 @@ def evaluate(spec: Spec, entries: Sequence[Entry], now: datetime) -> Evaluation:
         return Evaluation(state, at, parts, footnotes, statements)
 
     if spec.kind is Kind.DELEGATED:
-        calls = [e for e in entries if e.kind is PositionKind.CALL_UP and e.at < cut]
+        calls = [
+            e
+            for e in entries
+            if e.kind is PositionKind.CALL_UP and e.at < cut and e.state in spec.participants
+        ]
         if calls:
             return result(State.CALLED_UP, min(e.at for e in calls))
         return result(State.ADOPTED, expiry) if expired else result(State.OPEN, None)
