@@ -138,3 +138,39 @@ def test_audit_events_are_written_only_inside_a_transaction(transactional_db):
 
     with pytest.raises(RuntimeError):
         audit.append(actor="x", tag=Tag.DEMO_SEEDED, subject="s", payload={}, at=T0)
+
+
+@pytest.mark.postgres_only
+def test_concurrent_registrations_get_distinct_consecutive_numbers(transactional_db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection as main_connection
+
+    from concord.services import demo
+    from tests.factories import BodyFactory
+
+    demo.seed_states()
+    council = BodyFactory(code="NAC")
+    clerk = secretary()
+
+    def register(i: int) -> str:
+        from django.db import connection
+
+        try:
+            revision = documents.register(
+                by=clerk,
+                body=council,
+                series_code="PO",
+                title=f"p{i}",
+                paragraphs=[("x", "")],
+                now=T0,
+            )
+            return str(revision.document.reference)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        refs = sorted(pool.map(register, range(24)))
+    assert refs == [f"PO(2026){n:04d}" for n in range(1, 25)]
+    assert audit.verify().ok and audit.verify().checked == 24
+    main_connection.close()
