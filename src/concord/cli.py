@@ -93,7 +93,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.db import close_old_connections
 
-    from concord.services import procedures
+    from concord import worker
 
     stopping = False
 
@@ -106,9 +106,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     interval = args.interval if args.interval is not None else settings.CONCORD_WORKER_INTERVAL
     while True:
         close_old_connections()
-        recorded = procedures.record_due_outcomes()
-        if recorded:
-            print(f"recorded {recorded} outcome(s)", flush=True)
+        done = worker.sweep()
+        if done["outcomes"]:
+            print(f"recorded {done['outcomes']} outcome(s)", flush=True)
         if args.parent and os.getppid() != args.parent:
             stopping = True
         if args.once or stopping:
@@ -261,6 +261,14 @@ def cmd_procedure_conclude(args: argparse.Namespace) -> int:
     return _after_change(args, p, "concluded")
 
 
+def cmd_demo_code(args: argparse.Namespace) -> int:
+    from concord.services import demo
+
+    code = demo.demo_code()
+    _print({"code": code}, args.json, code)
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -284,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     command("demo", cmd_demo, "migrate and seed the demo alliance (idempotent)")
+    command("demo-code", cmd_demo_code, "the current second-factor code of the demo logins")
     p = command("serve", cmd_serve, "serve the web application")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--host", default="127.0.0.1")

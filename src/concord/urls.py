@@ -1,13 +1,38 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from concord.web import views
+from concord.web import accounts, live, views
 
 urlpatterns = [
-    path("", views.procedure_list, name="procedure-list"),
+    path("", views.home, name="home"),
+    path("desk/", views.desk, name="desk"),
+    path("desk/live/", views.desk_fragment, name="desk-fragment"),
+    path("bodies/", views.body_list, name="bodies"),
+    path("bodies/<str:code>/", views.body_detail, name="body-detail"),
+    path("documents/", views.document_list, name="documents"),
+    path("documents/<str:ref>/", views.document_detail, name="document-detail"),
+    path("procedures/", views.procedure_list, name="procedures"),
     path("procedures/<int:pk>/", views.procedure_detail, name="procedure-detail"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
+    path("procedures/<int:pk>/live/", views.procedure_fragment, name="procedure-fragment"),
+    path("procedures/<int:pk>/break/", views.procedure_break, name="procedure-break"),
+    path("procedures/<int:pk>/position/", views.procedure_position, name="procedure-position"),
+    path("procedures/<int:pk>/extend/", views.procedure_extend, name="procedure-extend"),
+    path("procedures/<int:pk>/withdraw/", views.procedure_withdraw, name="procedure-withdraw"),
+    path("procedures/<int:pk>/conclude/", views.procedure_conclude, name="procedure-conclude"),
+    path("decisions/", views.decision_list, name="decisions"),
+    path("decisions/<str:number>/", views.decision_detail, name="decision-detail"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications-read"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/calendar/renew/", views.calendar_renew, name="calendar-renew"),
+    path("profile/webhooks/", views.webhook_add, name="webhook-add"),
+    path("profile/webhooks/<int:pk>/remove/", views.webhook_remove, name="webhook-remove"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+    path("live/<str:topic>/", live.stream, name="live"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/verify/", accounts.verify, name="verify"),
+    path("accounts/two-factor/", accounts.setup, name="two-factor-setup"),
+    path("accounts/logout/", accounts.sign_out, name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -36,3 +36,10 @@ def canonical_text(reference: str, paragraphs: Sequence[Paragraph]) -> str:
 
 def text_sha256(reference: str, paragraphs: Sequence[Paragraph]) -> str:
     return sha256_hex(canonical_text(reference, paragraphs))
+
+
+def search_words(text: str) -> str:
+    """Lower-case words without accents, for matching what people type in a search box."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join("".join(c if c.isalnum() else " " for c in plain).split())

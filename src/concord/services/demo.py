@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.db import transaction
 
 from concord.alliance.models import Body, Delegation, Format, Membership, State, User
@@ -29,6 +30,9 @@ from concord.procedures.models import Procedure
 from concord.services import audit, common, documents, procedures
 
 PASSWORD = "concord-demo"
+#: Every demo login has an authenticator set up with this published key (base32 below), so that a
+#: newcomer can sign in without a phone: ``concord demo-code`` prints the current code.
+DEMO_TOTP_KEY = b"concord-demo-totp!!!".hex()
 #: The demo assumes partnerships dating from this day (not an official date).
 PARTNERS_SINCE = date(2012, 1, 1)
 INDO_PACIFIC = ("AUS", "JPN", "KOR", "NZL")
@@ -258,6 +262,10 @@ def _seed_reference_data() -> dict[str, User]:
         },
     )
     users["admin"] = admin
+    for user in users.values():
+        TOTPDevice.objects.get_or_create(
+            user=user, name="demo authenticator", defaults={"key": DEMO_TOTP_KEY, "confirmed": True}
+        )
     nac, _ = Body.objects.get_or_create(
         code="NAC",
         defaults={
@@ -452,6 +460,7 @@ def seed(now: datetime | None = None) -> dict[str, Any]:
     return {
         "seeded": fresh,
         "password": PASSWORD,
+        "totp_secret": demo_totp_secret(),
         "logins": [
             {
                 "username": u.username,
@@ -474,10 +483,28 @@ def describe(report: dict[str, Any]) -> str:
         f"Running silence procedure: #{report['running_silence']['id']}, "
         f"expires {report['running_silence']['expires_at']}"
     )
-    lines.append(f"Logins (password for all: {report['password']}):")
+    lines.append(f"Logins (password for all: {report['password']}; second factor: the code of "
+                 f"the authenticator key {report['totp_secret']}, or run `concord demo-code`):")
     for login in report["logins"]:
         extra = " (ministerial authority)" if login["ministerial"] else ""
         lines.append(
             f"  {login['username']:<14} {login['role']:<22} {login['state'] or '':<4}{extra}"
         )
     return "\n".join(lines)
+
+
+def demo_totp_secret() -> str:
+    import base64
+
+    return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+
+
+def demo_code(at: float | None = None) -> str:
+    """The current second-factor code of the demo authenticator key (and of no other)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(bytes.fromhex(DEMO_TOTP_KEY), step=30, digits=6)
+    totp.time = at if at is not None else time.time()
+    return f"{totp.token():06d}"

@@ -22,7 +22,7 @@ from concord.domain.errors import InvalidInput, NotAllowed, NotFound
 from concord.domain.events import Tag, opened_tag, procedure_tag
 from concord.domain.rules import DecisionRule
 from concord.domain.texts import Paragraph as TextParagraph
-from concord.domain.texts import canonical_text, text_sha256
+from concord.domain.texts import canonical_text, search_words, text_sha256
 from concord.procedures.models import Participant, Position, Procedure
 from concord.records.models import AuditEvent, Decision
 from concord.services import audit, common
@@ -451,6 +451,14 @@ def _record_decision(p: Procedure, ev: core.Evaluation, at: datetime, actor: str
         statements=[{"state": s.state, "text": s.statement} for s in ev.statements],
         timeline=timeline,
         recorded_at=at,
+        search_text=search_words(
+            " ".join(
+                [p.title, reference, p.body.code, f"{series.code}({ev.decided_at.year}){number:04d}"]
+                + [f"{x.text} {x.text_fr}" for x in paragraphs]
+               
+                + [s.statement for s in (*ev.statements, *ev.footnotes)]
+            )
+        ),
     )
     audit.append(
         actor=actor,

@@ -1,0 +1,101 @@
+"""Live updates: Server-Sent Events read from the audit chain.
+
+Each event's id is its audit sequence number, so a client that reconnects (the browser sends
+``Last-Event-ID``) resumes exactly after the last event it saw: nothing is missed or sent twice.
+A page passes ``since`` with the sequence it was rendered at, closing the gap between rendering
+and connecting. Any process on any host can serve a stream: the record is the source.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+
+from concord.records.models import AuditEvent
+from concord.services import access
+
+KEEP_ALIVE = 15.0
+#: A stream ends after this long; the browser reconnects at once with Last-Event-ID.
+LIFETIME = 300.0
+
+
+def _verified(request: HttpRequest):
+    user = request.user
+    if user.is_authenticated and user.is_verified():
+        return user
+    return None
+
+
+def _start(request: HttpRequest) -> int:
+    for value in (request.headers.get("Last-Event-ID"), request.GET.get("since")):
+        if value and value.isdigit():
+            return int(value)
+    latest = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    return latest or 0
+
+
+def _procedure_events(user, pk: int, after: int) -> list[AuditEvent]:
+    if not access.procedures(user).filter(pk=pk).exists():
+        return []
+    return list(AuditEvent.objects.filter(seq__gt=after, subject=f"procedure:{pk}").order_by("seq")[:100])
+
+
+def _desk_events(user, after: int) -> tuple[list[AuditEvent], int]:
+    events = list(AuditEvent.objects.filter(seq__gt=after, subject__startswith="procedure:")
+                  .order_by("seq")[:200])
+    if not events:
+        return [], after
+    ids = {int(e.subject.split(":")[1]) for e in events}
+    visible = set(access.procedures(user).filter(pk__in=ids).values_list("pk", flat=True))
+    return [e for e in events if int(e.subject.split(":")[1]) in visible], events[-1].seq
+
+
+def _message(event: AuditEvent) -> str:
+    data = json.dumps({"seq": event.seq, "tag": event.tag, "subject": event.subject})
+    return f"id: {event.seq}\nevent: change\ndata: {data}\n\n"
+
+
+async def stream(request: HttpRequest, topic: str) -> HttpResponse:
+    user = await sync_to_async(_verified)(request)
+    if user is None:
+        return HttpResponse(status=403)
+    pk = int(topic.split(":")[1]) if topic.startswith("procedure:") and topic[10:].isdigit() else None
+    if pk is None and topic != "desk":
+        return HttpResponse(status=404)
+    if pk is not None and not await sync_to_async(
+        lambda: access.procedures(user).filter(pk=pk).exists()
+    )():
+        return HttpResponse(status=404)
+    after = await sync_to_async(_start)(request)
+    poll = settings.CONCORD_LIVE_POLL
+
+    async def events() -> AsyncIterator[str]:
+        nonlocal after
+        yield "retry: 1000\n\n"
+        started = quiet = time.monotonic()
+        while time.monotonic() - started < LIFETIME:
+            if pk is not None:
+                found = await sync_to_async(_procedure_events)(user, pk, after)
+                seen = found[-1].seq if found else after
+            else:
+                found, seen = await sync_to_async(_desk_events)(user, after)
+            for event in found:
+                yield _message(event)
+            if found:
+                quiet = time.monotonic()
+            after = seen
+            if time.monotonic() - quiet > KEEP_ALIVE:
+                yield ": keep-alive\n\n"
+                quiet = time.monotonic()
+            await asyncio.sleep(poll)
+
+    response = StreamingHttpResponse(events(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response

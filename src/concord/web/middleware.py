@@ -1,0 +1,52 @@
+"""Request wrappers: the second factor is required, and each user's language and time zone apply."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
+
+#: Paths open to a user who has given a password but not yet a second factor.
+OPEN_BEFORE_SECOND_FACTOR = ("/accounts/", "/static/", "/i18n/", "/calendar/")
+
+
+class SecondFactorRequired:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(OPEN_BEFORE_SECOND_FACTOR)
+        ):
+            return HttpResponseRedirect(
+                reverse("verify") + "?" + urlencode({"next": request.get_full_path()})
+            )
+        return self.get_response(request)
+
+
+class UserPreferences:
+    """The signed-in user's language (unless a page chose another) and time zone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            if user.language and not request.COOKIES.get("django_language"):
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        response = self.get_response(request)
+        timezone.deactivate()
+        return response
