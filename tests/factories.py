@@ -60,3 +60,20 @@ def partner_format(body: Body, partners=("AUS", "JPN", "KOR", "NZL")) -> Format:
 
 def secretary() -> User:
     return UserFactory(username="secretary", role=Role.SECRETARIAT_SECRETARY)
+
+
+def verified_login(client, user, password: str = "pw") -> None:
+    """Sign ``user`` in through the real pages: password, then a TOTP code."""
+    import base64
+
+    import pyotp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    response = client.post("/accounts/login/", {"username": user.username, "password": password})
+    assert response.status_code == 302, response.content.decode()[:500]
+    code = pyotp.TOTP(base64.b32encode(device.bin_key).decode()).now()
+    response = client.post("/accounts/verify/", {"token": code})
+    assert response.status_code == 302 and "/accounts/" not in response["Location"], response

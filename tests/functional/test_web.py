@@ -1,4 +1,4 @@
-"""The plain procedures page and the back office."""
+"""The web application's pages through Django's test client: access, actions, query counts."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from concord.domain.procedures import PositionKind
 from concord.records.models import AuditEvent
 from concord.services import demo, documents
 from concord.services import procedures as service
-from tests.factories import BodyFactory, UserFactory, delegate, secretary
+from tests.factories import BodyFactory, UserFactory, delegate, secretary, verified_login
 
 NOW = datetime.now(UTC)
 
@@ -23,92 +23,176 @@ def council(db):
     return BodyFactory(code="NAC", name="North Atlantic Council", kind="council")
 
 
-def _procedures(council, n):
-    rev = documents.register(
-        by=secretary(), body=council, series_code="PO", title="A text", paragraphs=[("One.", "")]
-    )
+def _procedures(council, n, break_by=("FRA",)):
+    rev = documents.register(by=secretary(), body=council, series_code="PO", title="A text",
+                             paragraphs=[("One.", "Un.")])
+    made = []
     for i in range(n):
-        p = service.open_silence(
-            by=council.chair, body=council, revision=rev, expires_at=NOW + timedelta(hours=i + 1)
-        )
-        service.file_position(
-            procedure_id=p.pk,
-            by=delegate("FRA"),
-            state="FRA",
-            kind=PositionKind.BREAK,
-            statement=f"objection {i}",
-        )
+        p = service.open_silence(by=council.chair, body=council, revision=rev,
+                                 expires_at=NOW + timedelta(hours=i + 1))
+        for state in break_by:
+            service.file_position(procedure_id=p.pk, by=delegate(state), state=state,
+                                  kind=PositionKind.BREAK, statement=f"objection {i}")
+        made.append(p)
+    return made
 
 
 def _queries(client, url):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
-    assert response.status_code == 200
+    assert response.status_code == 200, (url, response.status_code)
     return len(ctx.captured_queries), response
 
 
-def test_the_page_needs_a_signed_in_user(client, council):
-    response = client.get("/")
-    assert response.status_code == 302 and response["Location"].startswith("/login/")
+def test_pages_need_a_signed_in_user_with_a_second_factor(client, council):
+    response = client.get("/desk/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    user = delegate("FRA")
+    client.post("/accounts/login/", {"username": user.username, "password": "pw"})
+    response = client.get("/desk/")  # password alone is not enough
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/verify/")
 
 
-def test_the_page_lists_procedures_with_their_state(client, council):
-    _procedures(council, 2)
-    client.force_login(delegate("FRA"))
-    _count, response = _queries(client, "/")
-    html = response.content.decode()
-    assert "open (silence broken)" in html and "by FRA" in html
-    assert "Europe/Brussels" in html
+def test_wrong_second_factor_is_refused(client, council):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = delegate("FRA")
+    TOTPDevice.objects.create(user=user, name="t", confirmed=True)
+    client.post("/accounts/login/", {"username": user.username, "password": "pw"})
+    response = client.post("/accounts/verify/", {"token": "000000"})
+    assert response.status_code == 400
+    assert client.get("/desk/").status_code == 302
 
 
-def test_queries_do_not_grow_with_procedures_or_positions(client, council):
-    client.force_login(delegate("FRA"))
-    _procedures(council, 1)
-    few, _ = _queries(client, "/")
-    _procedures(council, 5)
-    many, _ = _queries(client, "/")
-    assert few == many
+def test_repeated_wrong_passwords_lock_the_account(client, council):
+    user = delegate("FRA")
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": user.username, "password": "pw"})
+    assert response.status_code == 429
 
 
-def test_detail_page_queries_do_not_grow_with_positions(client, council):
-    client.force_login(delegate("FRA"))
-    _procedures(council, 1)
-    pk = service.with_history().first().pk
-    few, response = _queries(client, f"/procedures/{pk}/")
-    assert "objection 0" in response.content.decode()
-    for s in ("DEU", "ITA", "ESP"):
-        service.file_position(
-            procedure_id=pk, by=delegate(s), state=s, kind=PositionKind.BREAK, statement="no"
-        )
-    many, _ = _queries(client, f"/procedures/{pk}/")
-    assert few == many
+def test_every_main_page_renders_for_a_delegate_and_the_chair(client, council):
+    procedures = _procedures(council, 1)
+    service.record_due_outcomes()
+    for user in (delegate("FRA"), council.chair):
+        client.logout()
+        verified_login(client, user)
+        for url in ("/desk/", "/desk/live/", "/bodies/", "/bodies/NAC/", "/documents/",
+                    f"/documents/PO({NOW.year})0001/", "/procedures/", "/procedures/?state=open",
+                    f"/procedures/{procedures[0].pk}/", f"/procedures/{procedures[0].pk}/live/",
+                    "/decisions/", "/decisions/?q=text&body=NAC", "/notifications/", "/profile/"):
+            response = client.get(url)
+            assert response.status_code == 200, (user.username, url)
+            assert "Content-Security-Policy" in response.headers
     assert client.get("/procedures/999999/").status_code == 404
+    assert client.get("/documents/PO(1999)0001/").status_code == 404
+
+
+def test_procedure_page_shows_the_grid_and_the_break(client, council):
+    (p,) = _procedures(council, 1)
+    verified_login(client, delegate("DEU"))
+    html = client.get(f"/procedures/{p.pk}/").content.decode()
+    assert 'data-state="FRA"' in html and "stance-object" in html
+    assert "open (silence broken)" in html and "objection 0" in html
+    assert "Europe/Brussels" in html and 'id="statement-break"' in html
+
+
+@pytest.mark.parametrize("url", ["/desk/", "/procedures/", "/decisions/"])
+def test_list_queries_do_not_grow_with_procedures(client, council, url):
+    verified_login(client, delegate("FRA"))
+    _procedures(council, 1)
+    service.record_due_outcomes(NOW + timedelta(days=30))
+    few, _ = _queries(client, url)
+    _procedures(council, 6, break_by=("FRA", "DEU"))
+    service.record_due_outcomes(NOW + timedelta(days=30))
+    many, _ = _queries(client, url)
+    assert few == many
+
+
+def test_procedure_page_queries_do_not_grow_with_positions_or_events(client, council):
+    verified_login(client, council.chair)
+    (p,) = _procedures(council, 1)
+    few, _ = _queries(client, f"/procedures/{p.pk}/")
+    for s in ("DEU", "ITA", "ESP", "POL", "NOR"):
+        service.file_position(procedure_id=p.pk, by=delegate(s), state=s, kind=PositionKind.BREAK,
+                              statement="no")
+    many, _ = _queries(client, f"/procedures/{p.pk}/")
+    assert few == many
+
+
+def test_document_list_queries_do_not_grow_with_documents(client, council):
+    verified_login(client, delegate("FRA"))
+    _procedures(council, 1)
+    few, _ = _queries(client, "/documents/")
+    for i in range(5):
+        documents.register(by=secretary(), body=council, series_code="PO", title=f"t{i}",
+                           paragraphs=[("x", "")], releasable_to=["JPN", "AUS"])
+    many, _ = _queries(client, "/documents/")
+    assert few == many
+
+
+def test_delegate_breaks_silence_through_the_page(client, council):
+    rev = documents.register(by=secretary(), body=council, series_code="PO", title="A text",
+                             paragraphs=[("One.", "")])
+    p = service.open_silence(by=council.chair, body=council, revision=rev,
+                             expires_at=NOW + timedelta(hours=2))
+    verified_login(client, delegate("FRA"))
+    empty = client.post(f"/procedures/{p.pk}/break/", {"statement": "  "}, follow=True)
+    assert "needs a written statement" in empty.content.decode()
+    assert not AuditEvent.objects.filter(tag="procedure.silence.broken").exists()
+    client.post(f"/procedures/{p.pk}/break/", {"statement": "France objects.", "grounds": "objection"})
+    assert AuditEvent.objects.filter(tag="procedure.silence.broken").count() == 1
+
+
+def test_actions_check_the_role_server_side(client, council):
+    (p,) = _procedures(council, 1, break_by=())
+    verified_login(client, delegate("FRA"))
+    before = AuditEvent.objects.count()
+    for url, data in ((f"/procedures/{p.pk}/withdraw/", {}),
+                      (f"/procedures/{p.pk}/extend/", {"expires": "2099-01-01T10:00"}),
+                      (f"/procedures/{p.pk}/position/", {"state": "DEU", "kind": "break",
+                                                         "statement": "x"})):
+        response = client.post(url, data, follow=True)
+        assert response.status_code == 200
+    assert AuditEvent.objects.count() == before
+
+
+def test_chair_extends_in_the_seat_time_zone(client, council):
+    (p,) = _procedures(council, 1, break_by=())
+    verified_login(client, council.chair)
+    target = (NOW + timedelta(days=3)).astimezone(__import__("zoneinfo").ZoneInfo("Europe/Brussels"))
+    client.post(f"/procedures/{p.pk}/extend/", {"expires": target.strftime("%Y-%m-%dT%H:%M:%S")})
+    assert service.get(p.pk).expires_at == target.replace(microsecond=0)
+
+
+def test_csrf_is_enforced(council):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/accounts/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+
+
+def test_security_headers(client, council):
+    response = client.get("/accounts/login/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_admin_edits_are_audited(client, council):
     admin = UserFactory(username="root", is_staff=True, is_superuser=True, role="administrator")
-    client.force_login(admin)
-    for url in (
-        "/admin/",
-        "/admin/alliance/state/",
-        "/admin/alliance/body/",
-        "/admin/procedures/procedure/",
-        "/admin/records/auditevent/",
-    ):
+    verified_login(client, admin)
+    for url in ("/admin/", "/admin/alliance/state/", "/admin/alliance/body/",
+                "/admin/procedures/procedure/", "/admin/records/auditevent/"):
         assert client.get(url).status_code == 200, url
-    response = client.post(
-        "/admin/alliance/state/FRA/change/",
-        {
-            "iso3": "FRA",
-            "name_en": "France",
-            "name_fr": "France",
-            "population_millions": "68.50",
-            "memberships-TOTAL_FORMS": "0",
-            "memberships-INITIAL_FORMS": "0",
-            "memberships-MIN_NUM_FORMS": "0",
-            "memberships-MAX_NUM_FORMS": "1000",
-        },
-    )
+    response = client.post("/admin/alliance/state/FRA/change/", {
+        "iso3": "FRA", "name_en": "France", "name_fr": "France", "population_millions": "68.50",
+        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000",
+    })
     assert response.status_code == 302, response.content.decode()[:2000]
     event = AuditEvent.objects.get(tag="admin.record.saved")
     assert event.actor == "root" and event.subject == "alliance.state:FRA"
@@ -117,18 +201,11 @@ def test_admin_edits_are_audited(client, council):
 
 def test_admin_registers_documents_through_the_service(client, council):
     admin = UserFactory(username="root", is_staff=True, is_superuser=True, role="administrator")
-    client.force_login(admin)
+    verified_login(client, admin)
     assert client.get("/admin/documents/document/add/").status_code == 200
-    form = {
-        "series_code": "po",
-        "title": "Back-office paper",
-        "title_fr": "",
-        "classification": "2",
-        "releasable_to": ["JPN"],
-        "body": str(council.pk),
-        "text": "First paragraph.\n\nSecond paragraph.",
-        "text_fr": "",
-    }
+    form = {"series_code": "po", "title": "Back-office paper", "title_fr": "", "classification": "2",
+            "releasable_to": ["JPN"], "body": str(council.pk),
+            "text": "First paragraph.\n\nSecond paragraph.", "text_fr": ""}
     response = client.post("/admin/documents/document/add/", form)
     assert response.status_code == 302, response.content.decode()[:3000]
     revision = documents.revision_by_reference(f"PO({NOW.year})0001")
