@@ -69,3 +69,29 @@ def cli(tmp_path_factory):
         env.update(extra)
         env["CONCORD_WORKER_INTERVAL"] = "0.2"
         yield Cli(env)
+
+
+def signed_in(cli: Cli, base: str, username: str):
+    """A urllib opener signed in to a running server as a demo user, second factor included."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+    import urllib.request
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def post(path: str, fields: dict[str, str]) -> str:
+        page = opener.open(f"{base}{path}").read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
+        request = urllib.request.Request(
+            f"{base}{path}", data=data, headers={"Referer": f"{base}{path}"}
+        )
+        with opener.open(request) as response:
+            return response.geturl()
+
+    post("/accounts/login/", {"username": username, "password": "concord-demo"})
+    landed = post("/accounts/verify/", {"token": cli.run("demo-code", check=True).stdout.strip()})
+    assert landed.endswith("/desk/"), landed
+    return opener

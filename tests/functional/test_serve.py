@@ -3,15 +3,14 @@ outcome get recorded by the worker it started."""
 
 from __future__ import annotations
 
-import http.cookiejar
-import re
 import socket
 import time
-import urllib.parse
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from tests.functional.conftest import signed_in
 
 
 def _free_port() -> int:
@@ -39,28 +38,8 @@ def server(cli):
         proc.communicate(timeout=20)
 
 
-def _signed_in(base: str, username: str) -> urllib.request.OpenerDirector:
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login/").read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode(
-        {
-            "username": username,
-            "password": "concord-demo",
-            "csrfmiddlewaretoken": token,
-            "next": "/",
-        }
-    ).encode()
-    request = urllib.request.Request(
-        f"{base}/login/", data=data, headers={"Referer": f"{base}/login/"}
-    )
-    opener.open(request)
-    return opener
-
-
-def test_sign_in_and_see_the_procedures(server):
-    page = _signed_in(server, "fra-head").open(f"{server}/").read().decode()
+def test_sign_in_and_see_the_procedures(cli, server):
+    page = signed_in(cli, server, "fra-head").open(f"{server}/procedures/").read().decode()
     assert "Council statement on the protection of undersea cables" in page
     assert "not adopted (silence broken)" in page and "adopted" in page
     assert "fra-head (FRA)" in page
@@ -86,5 +65,5 @@ def test_the_worker_started_by_serve_records_outcomes(cli, server):
             break
         time.sleep(0.3)
     assert shown["recorded_state"] == "adopted" and shown["decision"] is not None
-    page = _signed_in(server, "sg").open(f"{server}/procedures/{opened['id']}/").read().decode()
-    assert "procedure.silence.expired" in page and shown["decision"]["number"] in page
+    page = signed_in(cli, server, "sg").open(f"{server}/procedures/{opened['id']}/").read().decode()
+    assert "silence period expired" in page and shown["decision"]["number"] in page
