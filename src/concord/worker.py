@@ -15,14 +15,24 @@ def run_tasks(max_tasks: int = 200) -> None:
     """Drain the django-tasks database queue (one batch); safe beside other workers."""
     from django_tasks_db.management.commands.db_worker import Worker
 
-    Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
-           max_tasks=max_tasks, worker_id=f"concord-{id(log)}", excluded_queue_names=[]).run()
+    Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=max_tasks,
+        worker_id=f"concord-{id(log)}",
+        excluded_queue_names=[],
+    ).run()
 
 
 def sweep(now: datetime | None = None, tasks: bool = True) -> dict[str, int]:
     done = {"outcomes": procedures.record_due_outcomes(now)}
-    for name, step in (("notifications", notifications.process_events),
-                       ("reminders", notifications.send_reminders)):
+    for name, step in (
+        ("notifications", notifications.process_events),
+        ("reminders", notifications.send_reminders),
+    ):
         try:
             done[name] = step(now)
         except Exception:  # a failing step is retried next sweep; outcomes must not wait on it

@@ -35,18 +35,23 @@ def people(states):
     made = {s: delegate(s) for s in ("FRA", "DEU", "ITA")}
     made["FRA"].email = "fra@example.org"
     made["FRA"].save()
-    made["jpn"] = UserFactory(username="jpn", role="partner_delegate", state_id="JPN", email="j@x.org")
+    made["jpn"] = UserFactory(
+        username="jpn", role="partner_delegate", state_id="JPN", email="j@x.org"
+    )
     return made
 
 
 @pytest.fixture
 def silence(council, paper, people):
-    return service.open_silence(by=council.chair, body=council, revision=paper, expires_at=EXPIRY, now=T0)
+    return service.open_silence(
+        by=council.chair, body=council, revision=paper, expires_at=EXPIRY, now=T0
+    )
 
 
 def test_each_event_is_told_once_to_those_concerned(silence, people):
-    service.break_silence(procedure_id=silence.pk, by=people["DEU"], state="DEU", statement="No.",
-                          now=T0 + H)
+    service.break_silence(
+        procedure_id=silence.pk, by=people["DEU"], state="DEU", statement="No.", now=T0 + H
+    )
     made = notifications.process_events(T0 + H)
     assert notifications.process_events(T0 + H) == 0  # the cursor has moved on
     fra = Notification.objects.filter(user=people["FRA"]).order_by("event_seq")
@@ -80,24 +85,34 @@ def test_reminders_go_once_before_expiry(silence, people):
     second = notifications.send_reminders(EXPIRY - timedelta(minutes=30))
     assert second == first
     assert Reminder.objects.filter(procedure=silence).count() == 2
-    titles = set(Notification.objects.filter(kind__startswith="reminder").values_list("title", flat=True))
+    titles = set(
+        Notification.objects.filter(kind__startswith="reminder").values_list("title", flat=True)
+    )
     assert any("24 h" in t for t in titles) and any("1 h" in t for t in titles)
 
 
 def test_written_procedure_reminds_only_those_who_have_not_replied(council, paper, people):
-    p = service.open_procedure(by=council.chair, kind=Kind.WRITTEN, body=council, revision=paper,
-                               expires_at=EXPIRY, now=T0)
-    service.file_position(procedure_id=p.pk, by=people["DEU"], state="DEU", kind=PositionKind.APPROVE,
-                          now=T0 + H)
+    p = service.open_procedure(
+        by=council.chair, kind=Kind.WRITTEN, body=council, revision=paper, expires_at=EXPIRY, now=T0
+    )
+    service.file_position(
+        procedure_id=p.pk, by=people["DEU"], state="DEU", kind=PositionKind.APPROVE, now=T0 + H
+    )
     notifications.send_reminders(EXPIRY - timedelta(minutes=30))
-    reminded = set(Notification.objects.filter(kind="reminder.1h").values_list("user__username", flat=True))
+    reminded = set(
+        Notification.objects.filter(kind="reminder.1h").values_list("user__username", flat=True)
+    )
     assert people["FRA"].username in reminded and people["DEU"].username not in reminded
 
 
 def test_an_extension_rearms_the_reminders(silence, people):
     notifications.send_reminders(EXPIRY - timedelta(minutes=30))
-    service.extend(procedure_id=silence.pk, by=silence.body.chair, expires_at=EXPIRY + timedelta(days=1),
-                   now=EXPIRY - timedelta(minutes=20))
+    service.extend(
+        procedure_id=silence.pk,
+        by=silence.body.chair,
+        expires_at=EXPIRY + timedelta(days=1),
+        now=EXPIRY - timedelta(minutes=20),
+    )
     assert notifications.send_reminders(EXPIRY + timedelta(days=1) - timedelta(minutes=30)) > 0
 
 
@@ -105,7 +120,7 @@ class _Receiver(BaseHTTPRequestHandler):
     received: list[tuple[dict, bytes]] = []
     fail_first = 0
 
-    def do_POST(self):  # noqa: N802 (the standard library's name)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if _Receiver.fail_first > 0:
             _Receiver.fail_first -= 1
@@ -132,13 +147,16 @@ def receiver():
 
 def test_webhooks_are_signed(silence, people, receiver):
     hook = notifications.add_webhook(people["FRA"], receiver)
-    service.break_silence(procedure_id=silence.pk, by=people["DEU"], state="DEU", statement="No.",
-                          now=T0 + H)
+    service.break_silence(
+        procedure_id=silence.pk, by=people["DEU"], state="DEU", statement="No.", now=T0 + H
+    )
     notifications.process_events(T0 + H)
     assert len(_Receiver.received) == 2
     headers, body = _Receiver.received[1]
     stamp = headers["Concord-Timestamp"]
-    expected = hmac.new(hook.secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        hook.secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
     assert headers["Concord-Signature"] == f"sha256={expected}"
     assert json.loads(body)["tag"] == "procedure.silence.broken"
     assert Delivery.objects.filter(status="delivered").count() == 2
@@ -176,7 +194,9 @@ def test_calendar_feed_lists_deadlines_the_user_may_see(client, silence, people)
     assert "BEGIN:VCALENDAR" in body and silence.title in body.replace("\r\n ", "")
     assert "DTSTART" in body
     jpn = notifications.calendar_token(people["jpn"])
-    assert silence.title not in client.get(f"/calendar/{jpn}.ics").content.decode().replace("\r\n ", "")
+    assert silence.title not in client.get(f"/calendar/{jpn}.ics").content.decode().replace(
+        "\r\n ", ""
+    )
     assert client.get("/calendar/" + "x" * 43 + ".ics").status_code == 404
 
 

@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from concord.domain.alliance import Role
 from concord.domain.markings import Classification
 
-SERVES_EVERY_BODY = frozenset(
-    {Role.SECRETARIAT_CHAIR, Role.SECRETARIAT_SECRETARY, Role.AUDITOR}
-)
+SERVES_EVERY_BODY = frozenset({Role.SECRETARIAT_CHAIR, Role.SECRETARIAT_SECRETARY, Role.AUDITOR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +68,8 @@ def needs_to_know(reader: Reader, item: Item) -> bool:
 def may_read(reader: Reader, item: Item) -> bool:
     if item.level is Classification.PUBLIC:
         return True
-    return cleared(reader, item.level) and nationality_allows(reader, item) and needs_to_know(
-        reader, item
+    return (
+        cleared(reader, item.level)
+        and nationality_allows(reader, item)
+        and needs_to_know(reader, item)
     )

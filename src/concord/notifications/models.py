@@ -6,10 +6,16 @@ from django.db import models
 
 
 class Notification(models.Model):
-    user = models.ForeignKey("alliance.User", on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        "alliance.User", on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(max_length=40, help_text="the audit tag or reminder that caused it")
-    event_seq = models.BigIntegerField(null=True, blank=True, help_text="the audit event it reports")
-    procedure = models.ForeignKey("procedures.Procedure", null=True, blank=True, on_delete=models.CASCADE)
+    event_seq = models.BigIntegerField(
+        null=True, blank=True, help_text="the audit event it reports"
+    )
+    procedure = models.ForeignKey(
+        "procedures.Procedure", null=True, blank=True, on_delete=models.CASCADE
+    )
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
@@ -19,7 +25,9 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "kind", "event_seq"], name="one_notification_per_event"),
+            models.UniqueConstraint(
+                fields=["user", "kind", "event_seq"], name="one_notification_per_event"
+            ),
         ]
         indexes = [models.Index(fields=["user", "read_at"])]
 
@@ -37,14 +45,20 @@ class Cursor(models.Model):
 class Reminder(models.Model):
     """A reminder sent for a procedure, so that it is sent once whatever the workers do."""
 
-    procedure = models.ForeignKey("procedures.Procedure", on_delete=models.CASCADE, related_name="reminders")
+    procedure = models.ForeignKey(
+        "procedures.Procedure", on_delete=models.CASCADE, related_name="reminders"
+    )
     hours_before = models.PositiveIntegerField()
-    expires_at = models.DateTimeField(help_text="the expiry it reminded of (an extension re-arms it)")
+    expires_at = models.DateTimeField(
+        help_text="the expiry it reminded of (an extension re-arms it)"
+    )
     sent_at = models.DateTimeField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["procedure", "hours_before", "expires_at"], name="one_reminder"),
+            models.UniqueConstraint(
+                fields=["procedure", "hours_before", "expires_at"], name="one_reminder"
+            ),
         ]
 
 
@@ -79,4 +93,6 @@ class Delivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["webhook", "event_seq"], name="one_delivery_per_event")]
+        constraints = [
+            models.UniqueConstraint(fields=["webhook", "event_seq"], name="one_delivery_per_event")
+        ]

@@ -33,8 +33,12 @@ def send_notification_email(notification_id: int, attempt: int = 1) -> None:
         return
     link = settings.CONCORD_BASE_URL.rstrip("/") + note.url
     try:
-        send_mail(subject=f"[Concord] {note.title}", message=f"{note.title}\n\n{note.body}\n\n{link}\n",
-                  from_email=None, recipient_list=[note.user.email])
+        send_mail(
+            subject=f"[Concord] {note.title}",
+            message=f"{note.title}\n\n{note.body}\n\n{link}\n",
+            from_email=None,
+            recipient_list=[note.user.email],
+        )
     except OSError as exc:
         if attempt >= MAX_ATTEMPTS:
             log.error("e-mail for notification %s failed for good: %s", notification_id, exc)
@@ -57,26 +61,33 @@ def deliver_webhook(delivery_id: int) -> str:
         return "skipped"
     stamp = str(int(time.time()))
     request = urllib.request.Request(
-        delivery.webhook.url, data=delivery.payload.encode(), method="POST",
+        delivery.webhook.url,
+        data=delivery.payload.encode(),
+        method="POST",
         headers={
             "Content-Type": "application/json",
             "User-Agent": "Concord-Webhook/1",
             "Concord-Delivery": str(delivery.pk),
             "Concord-Event": str(delivery.event_seq),
             "Concord-Timestamp": stamp,
-            "Concord-Signature": "sha256=" + signature(delivery.webhook.secret, stamp, delivery.payload),
+            "Concord-Signature": "sha256="
+            + signature(delivery.webhook.secret, stamp, delivery.payload),
         },
     )
     delivery.attempts += 1
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (http(s) only)
+        with urllib.request.urlopen(request, timeout=10) as response:
             ok = 200 <= response.status < 300
             error = "" if ok else f"HTTP {response.status}"
     except (urllib.error.URLError, OSError) as exc:
         ok, error = False, str(getattr(exc, "reason", exc))[:500]
     now = timezone.now()
     if ok:
-        delivery.status, delivery.delivered_at, delivery.last_error = Delivery.Status.DELIVERED, now, ""
+        delivery.status, delivery.delivered_at, delivery.last_error = (
+            Delivery.Status.DELIVERED,
+            now,
+            "",
+        )
     else:
         delivery.last_error = error
         if delivery.attempts >= MAX_ATTEMPTS:

@@ -48,8 +48,11 @@ def document_filter(reader: Reader, prefix: str = "") -> Q:
         nationality = Q()
     elif reader.state_is_partner:
         nationality = Q(
-            Exists(Document.releasable_to.through.objects.filter(
-                document_id=OuterRef(f("pk")), state_id=reader.state))
+            Exists(
+                Document.releasable_to.through.objects.filter(
+                    document_id=OuterRef(f("pk")), state_id=reader.state
+                )
+            )
         )
     else:
         nationality = Q(pk__in=[])
@@ -80,8 +83,9 @@ def procedures(user: User) -> QuerySet[Procedure]:
         if reader.state is None:
             no_doc = Q(pk__in=[])
         else:
-            no_doc &= Q(Exists(Participant.objects.filter(procedure=OuterRef("pk"),
-                                                          state_id=reader.state)))
+            no_doc &= Q(
+                Exists(Participant.objects.filter(procedure=OuterRef("pk"), state_id=reader.state))
+            )
     return Procedure.objects.filter(about_doc | no_doc)
 
 

@@ -15,8 +15,8 @@ from importlib import resources
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from concord.alliance.models import Body, Delegation, Format, Membership, State, User
 from concord.documents.models import Revision
@@ -483,8 +483,10 @@ def describe(report: dict[str, Any]) -> str:
         f"Running silence procedure: #{report['running_silence']['id']}, "
         f"expires {report['running_silence']['expires_at']}"
     )
-    lines.append(f"Logins (password for all: {report['password']}; second factor: the code of "
-                 f"the authenticator key {report['totp_secret']}, or run `concord demo-code`):")
+    lines.append(
+        f"Logins (password for all: {report['password']}; second factor: the code of "
+        f"the authenticator key {report['totp_secret']}, or run `concord demo-code`):"
+    )
     for login in report["logins"]:
         extra = " (ministerial authority)" if login["ministerial"] else ""
         lines.append(

@@ -453,9 +453,13 @@ def _record_decision(p: Procedure, ev: core.Evaluation, at: datetime, actor: str
         recorded_at=at,
         search_text=search_words(
             " ".join(
-                [p.title, reference, p.body.code, f"{series.code}({ev.decided_at.year}){number:04d}"]
+                [
+                    p.title,
+                    reference,
+                    p.body.code,
+                    f"{series.code}({ev.decided_at.year}){number:04d}",
+                ]
                 + [f"{x.text} {x.text_fr}" for x in paragraphs]
-               
                 + [s.statement for s in (*ev.statements, *ev.footnotes)]
             )
         ),

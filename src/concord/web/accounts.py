@@ -40,8 +40,9 @@ class TokenForm(forms.Form):
     token = forms.CharField(
         label=gettext_lazy("Code from your authenticator app, or a recovery code"),
         max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text",
-                                      "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
     )
 
 
@@ -58,7 +59,9 @@ def verify(request: HttpRequest) -> HttpResponse:
     if user.is_verified():
         return HttpResponseRedirect(_next(request))
     if not any(True for _d in devices_for_user(user)):
-        return HttpResponseRedirect(reverse("two-factor-setup") + "?" + urlencode({"next": _next(request)}))
+        return HttpResponseRedirect(
+            reverse("two-factor-setup") + "?" + urlencode({"next": _next(request)})
+        )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(user, form.cleaned_data["token"].replace(" ", ""))
@@ -66,8 +69,12 @@ def verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return HttpResponseRedirect(_next(request))
         form.add_error("token", _("That code is not valid (or too many attempts: wait and retry)."))
-    return render(request, "accounts/verify.html", {"form": form, "next": _next(request)},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/verify.html",
+        {"form": form, "next": _next(request)},
+        status=400 if form.errors else 200,
+    )
 
 
 def _qr_data_uri(url: str) -> str:
@@ -94,12 +101,24 @@ def setup(request: HttpRequest) -> HttpResponse:
                 codes = [StaticToken.random_token() for _i in range(RECOVERY_CODES)]
                 StaticToken.objects.bulk_create(StaticToken(device=static, token=c) for c in codes)
             otp_login(request, device)
-            return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _next(request)})
-        form.add_error("token", _("That code is not valid. Check your device's clock and try again."))
+            return render(
+                request, "accounts/recovery_codes.html", {"codes": codes, "next": _next(request)}
+            )
+        form.add_error(
+            "token", _("That code is not valid. Check your device's clock and try again.")
+        )
     secret = base64.b32encode(device.bin_key).decode()
-    return render(request, "accounts/setup.html", {
-        "form": form, "secret": secret, "qr": _qr_data_uri(device.config_url), "next": _next(request),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/setup.html",
+        {
+            "form": form,
+            "secret": secret,
+            "qr": _qr_data_uri(device.config_url),
+            "next": _next(request),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST

@@ -17,7 +17,11 @@ from concord.web.labels import kind_label
 
 
 def feed(token: str) -> HttpResponse:
-    user = User.objects.filter(calendar_token=token, is_active=True).first() if len(token) >= 32 else None
+    user = (
+        User.objects.filter(calendar_token=token, is_active=True).first()
+        if len(token) >= 32
+        else None
+    )
     if user is None:
         raise Http404("no such feed")
     cal = Calendar()

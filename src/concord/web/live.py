@@ -43,12 +43,17 @@ def _start(request: HttpRequest) -> int:
 def _procedure_events(user, pk: int, after: int) -> list[AuditEvent]:
     if not access.procedures(user).filter(pk=pk).exists():
         return []
-    return list(AuditEvent.objects.filter(seq__gt=after, subject=f"procedure:{pk}").order_by("seq")[:100])
+    return list(
+        AuditEvent.objects.filter(seq__gt=after, subject=f"procedure:{pk}").order_by("seq")[:100]
+    )
 
 
 def _desk_events(user, after: int) -> tuple[list[AuditEvent], int]:
-    events = list(AuditEvent.objects.filter(seq__gt=after, subject__startswith="procedure:")
-                  .order_by("seq")[:200])
+    events = list(
+        AuditEvent.objects.filter(seq__gt=after, subject__startswith="procedure:").order_by("seq")[
+            :200
+        ]
+    )
     if not events:
         return [], after
     ids = {int(e.subject.split(":")[1]) for e in events}
@@ -65,12 +70,17 @@ async def stream(request: HttpRequest, topic: str) -> HttpResponse:
     user = await sync_to_async(_verified)(request)
     if user is None:
         return HttpResponse(status=403)
-    pk = int(topic.split(":")[1]) if topic.startswith("procedure:") and topic[10:].isdigit() else None
+    pk = (
+        int(topic.split(":")[1])
+        if topic.startswith("procedure:") and topic[10:].isdigit()
+        else None
+    )
     if pk is None and topic != "desk":
         return HttpResponse(status=404)
-    if pk is not None and not await sync_to_async(
-        lambda: access.procedures(user).filter(pk=pk).exists()
-    )():
+    if (
+        pk is not None
+        and not await sync_to_async(lambda: access.procedures(user).filter(pk=pk).exists())()
+    ):
         return HttpResponse(status=404)
     after = await sync_to_async(_start)(request)
     poll = settings.CONCORD_LIVE_POLL

@@ -3,7 +3,6 @@ every action's permission is checked by the service, server-side."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -22,16 +21,15 @@ from django.views.decorators.http import require_POST
 
 from concord.alliance.models import Body, Format, Membership, State
 from concord.documents.models import Document, Revision
-from concord.domain.alliance import SECRETARIAT, MembershipKind, Role
+from concord.domain.alliance import MembershipKind, Role
 from concord.domain.deadlines import deadline_text
 from concord.domain.errors import DomainError
-from concord.domain.markings import Classification
-from concord.domain.procedures import KIND_POSITIONS, CAPITAL_ONLY, Kind, PositionKind
+from concord.domain.procedures import CAPITAL_ONLY, KIND_POSITIONS, Kind, PositionKind
 from concord.domain.procedures import State as ProcedureState
 from concord.domain.texts import search_words
 from concord.notifications.models import Notification, Webhook
 from concord.procedures.models import Procedure
-from concord.records.models import AuditEvent, Decision
+from concord.records.models import AuditEvent
 from concord.services import access, notifications
 from concord.services import procedures as service
 from concord.web import labels
@@ -50,7 +48,9 @@ def procedure_row(p: Procedure, ev, user_zone: str) -> dict[str, Any]:
         "state": ev.state.value,
         "state_label": labels.state_label(p.kind, ev),
         "deadline_seat": deadline_text(p.expires_at, p.body.seat_timezone),
-        "deadline_mine": deadline_text(p.expires_at, user_zone) if user_zone != p.body.seat_timezone else "",
+        "deadline_mine": deadline_text(p.expires_at, user_zone)
+        if user_zone != p.body.seat_timezone
+        else "",
         "running": not ev.state.final,
     }
 
@@ -78,9 +78,13 @@ def _desk_context(request: HttpRequest) -> dict[str, Any]:
     now = timezone.now()
     zone = _zone(request)
     running = service.with_history(
-        access.procedures(user).filter(state__in=[ProcedureState.OPEN, ProcedureState.AWAITING_CONFIRMATION])
+        access.procedures(user).filter(
+            state__in=[ProcedureState.OPEN, ProcedureState.AWAITING_CONFIRMATION]
+        )
     ).order_by("expires_at")
-    chaired = set(Body.objects.filter(Q(chair=user) | Q(secretary=user)).values_list("pk", flat=True))
+    chaired = set(
+        Body.objects.filter(Q(chair=user) | Q(secretary=user)).values_list("pk", flat=True)
+    )
     mine, watching = [], []
     for p in running:
         ev = service.evaluate(p, now)
@@ -89,12 +93,22 @@ def _desk_context(request: HttpRequest) -> dict[str, Any]:
         row = procedure_row(p, ev, zone)
         part = ev.participants.get(user.state_id) if user.state_id else None
         needs = p.body_id in chaired
-        if part is not None and user.role in (Role.DELEGATION_HEAD, Role.DELEGATION_DEPUTY,
-                                              Role.PARTNER_DELEGATE):
-            needs = needs or p.kind != Kind.SILENCE and part.latest is None or p.kind == Kind.SILENCE
+        if part is not None and user.role in (
+            Role.DELEGATION_HEAD,
+            Role.DELEGATION_DEPUTY,
+            Role.PARTNER_DELEGATE,
+        ):
+            # A running silence concerns every deciding delegation until it expires; elsewhere a
+            # delegation is needed until it has taken a position.
+            needs = needs or p.kind == Kind.SILENCE or part.latest is None
         if part is not None and user.role == Role.CAPITAL_OFFICIAL:
-            needs = needs or part.pending_objection or (
-                part.latest is PositionKind.AD_REFERENDUM and part.stance.value == "outstanding")
+            needs = (
+                needs
+                or part.pending_objection
+                or (
+                    part.latest is PositionKind.AD_REFERENDUM and part.stance.value == "outstanding"
+                )
+            )
         row["my_position"] = labels.position_label(part.latest) if part and part.latest else ""
         (mine if needs else watching).append(row)
     decisions = access.decisions(user).select_related("procedure__body")[:8]
@@ -117,29 +131,47 @@ def desk_fragment(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def body_list(request: HttpRequest) -> HttpResponse:
-    bodies = Body.objects.select_related("chair", "parent").prefetch_related(
-        Prefetch("formats", queryset=Format.objects.prefetch_related("partners"))
-    ).annotate(open_count=Count("procedures", filter=Q(procedures__state=ProcedureState.OPEN)))
+    bodies = (
+        Body.objects.select_related("chair", "parent")
+        .prefetch_related(Prefetch("formats", queryset=Format.objects.prefetch_related("partners")))
+        .annotate(open_count=Count("procedures", filter=Q(procedures__state=ProcedureState.OPEN)))
+    )
     return render(request, "web/bodies.html", {"bodies": bodies})
 
 
 @login_required
 def body_detail(request: HttpRequest, code: str) -> HttpResponse:
-    body = Body.objects.select_related("chair", "secretary", "parent").filter(code=code.upper()).first()
+    body = (
+        Body.objects.select_related("chair", "secretary", "parent")
+        .filter(code=code.upper())
+        .first()
+    )
     if body is None:
         raise Http404(_("No such body."))
     today = timezone.now().date()
     listed = set(body.member_states.values_list("iso3", flat=True))
-    members = [m for m in Membership.objects.select_related("state").filter(kind=MembershipKind.MEMBER)
-               if m.valid_on(today) and (not listed or m.state_id in listed)]
+    members = [
+        m
+        for m in Membership.objects.select_related("state").filter(kind=MembershipKind.MEMBER)
+        if m.valid_on(today) and (not listed or m.state_id in listed)
+    ]
     formats = body.formats.prefetch_related("partners")
     now = timezone.now()
     procedures = [
         procedure_row(p, service.evaluate(p, now), _zone(request))
         for p in service.with_history(access.procedures(request.user).filter(body=body))[:50]
     ]
-    return render(request, "web/body.html", {"body": body, "members": members, "formats": formats,
-                                             "rows": procedures, "rule": body.decision_rule()})
+    return render(
+        request,
+        "web/body.html",
+        {
+            "body": body,
+            "members": members,
+            "formats": formats,
+            "rows": procedures,
+            "rule": body.decision_rule(),
+        },
+    )
 
 
 # -- documents ------------------------------------------------------------------------------------
@@ -147,7 +179,11 @@ def body_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def document_list(request: HttpRequest) -> HttpResponse:
-    docs = access.documents(request.user).select_related("series", "body").prefetch_related("releasable_to")
+    docs = (
+        access.documents(request.user)
+        .select_related("series", "body")
+        .prefetch_related("releasable_to")
+    )
     q = request.GET.get("q", "").strip()
     if q:
         docs = docs.filter(Q(title__icontains=q) | Q(title_fr__icontains=q))
@@ -162,12 +198,18 @@ def _document_by_reference(request: HttpRequest, ref: str) -> tuple[Document, Re
         reference, rev = Reference.parse(ref)
     except ValueError:
         raise Http404(_("No such document.")) from None
-    document = access.documents(request.user).select_related("series", "body").filter(
-        series__code=reference.series, year=reference.year, number=reference.number).first()
+    document = (
+        access.documents(request.user)
+        .select_related("series", "body")
+        .filter(series__code=reference.series, year=reference.year, number=reference.number)
+        .first()
+    )
     if document is None:
         raise Http404(_("No such document."))
     revisions = list(document.revisions.order_by("number"))
-    chosen = next((r for r in revisions if r.number == rev), None) if rev is not None else revisions[-1]
+    chosen = (
+        next((r for r in revisions if r.number == rev), None) if rev is not None else revisions[-1]
+    )
     if chosen is None:
         raise Http404(_("No such revision."))
     return document, chosen
@@ -177,12 +219,24 @@ def _document_by_reference(request: HttpRequest, ref: str) -> tuple[Document, Re
 def document_detail(request: HttpRequest, ref: str) -> HttpResponse:
     document, revision = _document_by_reference(request, ref)
     now = timezone.now()
-    rows = [procedure_row(p, service.evaluate(p, now), _zone(request))
-            for p in service.with_history(access.procedures(request.user).filter(revision__document=document))]
-    return render(request, "web/document.html", {
-        "document": document, "revision": revision, "revisions": document.revisions.order_by("number"),
-        "paragraphs": revision.paragraphs.all(), "marking": document.marking(), "rows": rows,
-    })
+    rows = [
+        procedure_row(p, service.evaluate(p, now), _zone(request))
+        for p in service.with_history(
+            access.procedures(request.user).filter(revision__document=document)
+        )
+    ]
+    return render(
+        request,
+        "web/document.html",
+        {
+            "document": document,
+            "revision": revision,
+            "revisions": document.revisions.order_by("number"),
+            "paragraphs": revision.paragraphs.all(),
+            "marking": document.marking(),
+            "rows": rows,
+        },
+    )
 
 
 # -- procedures -----------------------------------------------------------------------------------
@@ -202,9 +256,11 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
 
 
 class ExtendForm(forms.Form):
-    expires = forms.DateTimeField(label=gettext_lazy("New expiry"),
-                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 1}),
-                                  input_formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"])
+    expires = forms.DateTimeField(
+        label=gettext_lazy("New expiry"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 1}),
+        input_formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"],
+    )
 
 
 def _actions(request: HttpRequest, p: Procedure, ev) -> dict[str, Any]:
@@ -215,13 +271,23 @@ def _actions(request: HttpRequest, p: Procedure, ev) -> dict[str, Any]:
     is_chair = p.body.chair_id == user.pk
     officer = is_chair or p.body.secretary_id == user.pk
     own = ev.participants.get(user.state_id) if user.state_id else None
-    speaks = own is not None and user.role in (Role.DELEGATION_HEAD, Role.DELEGATION_DEPUTY,
-                                              Role.CAPITAL_OFFICIAL, Role.PARTNER_DELEGATE)
+    speaks = own is not None and user.role in (
+        Role.DELEGATION_HEAD,
+        Role.DELEGATION_DEPUTY,
+        Role.CAPITAL_OFFICIAL,
+        Role.PARTNER_DELEGATE,
+    )
     kind = Kind(p.kind)
-    allowed = [k for k in KIND_POSITIONS[kind] if k not in CAPITAL_ONLY and k is not PositionKind.FOOTNOTE_WITHDRAWN]
+    allowed = [
+        k
+        for k in KIND_POSITIONS[kind]
+        if k not in CAPITAL_ONLY and k is not PositionKind.FOOTNOTE_WITHDRAWN
+    ]
     if not p.coalitions_within:
         allowed = [k for k in allowed if k is not PositionKind.STAND_ASIDE]
-    open_for_positions = ev.state is ProcedureState.OPEN and not (kind is Kind.MEETING and p.concluded_at)
+    open_for_positions = ev.state is ProcedureState.OPEN and not (
+        kind is Kind.MEETING and p.concluded_at
+    )
     capital = []
     if own is not None and user.role == Role.CAPITAL_OFFICIAL:
         if own.pending_objection and user.ministerial_authority:
@@ -230,9 +296,15 @@ def _actions(request: HttpRequest, p: Procedure, ev) -> dict[str, Any]:
             capital += [PositionKind.AD_REF_CONFIRMED, PositionKind.AD_REF_WITHDRAWN]
     return {
         "is_chair": is_chair,
-        "break": speaks and kind is Kind.SILENCE and open_for_positions and own.stance.value != "object",
+        "break": speaks
+        and kind is Kind.SILENCE
+        and open_for_positions
+        and own.stance.value != "object",
         "positions": [(k.value, labels.position_label(k)) for k in allowed]
-        if open_for_positions and (speaks or (officer and kind is Kind.MEETING)) and kind is not Kind.SILENCE else [],
+        if open_for_positions
+        and (speaks or (officer and kind is Kind.MEETING))
+        and kind is not Kind.SILENCE
+        else [],
         "record_for_states": officer and kind is Kind.MEETING and open_for_positions,
         "own_state": user.state_id if speaks else "",
         "capital": [(k.value, labels.position_label(k)) for k in capital],
@@ -246,13 +318,21 @@ def _procedure_context(request: HttpRequest, p: Procedure) -> dict[str, Any]:
     ev = service.evaluate(p, now)
     states = _states_by_code()
     grid = [
-        {"state": states[s], "stance": part.stance.value, "stance_label": labels.stance_label(part.stance),
-         "latest": labels.position_label(part.latest) if part.latest else "", "pending": part.pending_objection}
+        {
+            "state": states[s],
+            "stance": part.stance.value,
+            "stance_label": labels.stance_label(part.stance),
+            "latest": labels.position_label(part.latest) if part.latest else "",
+            "pending": part.pending_objection,
+        }
         for s, part in ev.participants.items()
     ]
     events = list(AuditEvent.objects.filter(subject=f"procedure:{p.pk}").order_by("seq"))
     return {
-        "row": procedure_row(p, ev, _zone(request)), "p": p, "grid": grid, "positions": p.positions.all(),
+        "row": procedure_row(p, ev, _zone(request)),
+        "p": p,
+        "grid": grid,
+        "positions": p.positions.all(),
         "events": [{"e": e, "label": labels.event_label(e.tag)} for e in events],
         "last_seq": events[-1].seq if events else 0,
         "actions": _actions(request, p, ev),
@@ -266,12 +346,18 @@ def _procedure_context(request: HttpRequest, p: Procedure) -> dict[str, Any]:
 
 @login_required
 def procedure_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "web/procedure.html", _procedure_context(request, _visible_procedure(request, pk)))
+    return render(
+        request, "web/procedure.html", _procedure_context(request, _visible_procedure(request, pk))
+    )
 
 
 @login_required
 def procedure_fragment(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "web/_procedure_live.html", _procedure_context(request, _visible_procedure(request, pk)))
+    return render(
+        request,
+        "web/_procedure_live.html",
+        _procedure_context(request, _visible_procedure(request, pk)),
+    )
 
 
 def _act(request: HttpRequest, pk: int, action) -> HttpResponse:
@@ -288,10 +374,17 @@ def _act(request: HttpRequest, pk: int, action) -> HttpResponse:
 @login_required
 @require_POST
 def procedure_break(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, lambda: service.break_silence(
-        procedure_id=pk, by=request.user, state=request.user.state_id or "",
-        statement=request.POST.get("statement", ""),
-        grounds="amendment" if request.POST.get("grounds") == "amendment" else "objection"))
+    return _act(
+        request,
+        pk,
+        lambda: service.break_silence(
+            procedure_id=pk,
+            by=request.user,
+            state=request.user.state_id or "",
+            statement=request.POST.get("statement", ""),
+            grounds="amendment" if request.POST.get("grounds") == "amendment" else "objection",
+        ),
+    )
 
 
 @login_required
@@ -306,8 +399,11 @@ def procedure_position(request: HttpRequest, pk: int) -> HttpResponse:
             raise InvalidInput("unknown position") from None
         paragraph = request.POST.get("paragraph", "").strip()
         service.file_position(
-            procedure_id=pk, by=request.user, state=request.POST.get("state") or request.user.state_id or "",
-            kind=kind, statement=request.POST.get("statement", ""),
+            procedure_id=pk,
+            by=request.user,
+            state=request.POST.get("state") or request.user.state_id or "",
+            kind=kind,
+            statement=request.POST.get("statement", ""),
             paragraph=int(paragraph) if paragraph.isdigit() else None,
         )
 
@@ -363,29 +459,52 @@ def decision_list(request: HttpRequest) -> HttpResponse:
     if kind in Kind.__members__.values() or kind in [k.value for k in Kind]:
         qs = qs.filter(procedure__kind=kind)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "web/decisions.html", {
-        "page": page, "q": q, "body": body, "year": year, "kind": kind,
-        "bodies": Body.objects.values_list("code", flat=True), "kinds": [(k.value, labels.kind_label(k)) for k in Kind],
-    })
+    return render(
+        request,
+        "web/decisions.html",
+        {
+            "page": page,
+            "q": q,
+            "body": body,
+            "year": year,
+            "kind": kind,
+            "bodies": Body.objects.values_list("code", flat=True),
+            "kinds": [(k.value, labels.kind_label(k)) for k in Kind],
+        },
+    )
 
 
 @login_required
 def decision_detail(request: HttpRequest, number: str) -> HttpResponse:
-    decision = access.decisions(request.user).select_related(
-        "procedure__body", "procedure__revision__document__series").filter(number=number).first()
+    decision = (
+        access.decisions(request.user)
+        .select_related("procedure__body", "procedure__revision__document__series")
+        .filter(number=number)
+        .first()
+    )
     if decision is None:
         raise Http404(_("No such decision."))
     p = decision.procedure
     paragraphs = p.revision.paragraphs.all() if p.revision else []
     states = _states_by_code()
-    return render(request, "web/decision.html", {
-        "d": decision, "p": p, "paragraphs": paragraphs,
-        "marking": p.revision.document.marking() if p.revision else None,
-        "bound": [states[s] for s in decision.bound if s in states],
-        "standing_aside": [states[s] for s in decision.standing_aside if s in states],
-        "timeline": [{"t": t, "label": labels.event_label(t["tag"])} for t in decision.timeline],
-        "adopted_text": deadline_text(decision.adopted_at, p.body.seat_timezone, _zone(request)),
-    })
+    return render(
+        request,
+        "web/decision.html",
+        {
+            "d": decision,
+            "p": p,
+            "paragraphs": paragraphs,
+            "marking": p.revision.document.marking() if p.revision else None,
+            "bound": [states[s] for s in decision.bound if s in states],
+            "standing_aside": [states[s] for s in decision.standing_aside if s in states],
+            "timeline": [
+                {"t": t, "label": labels.event_label(t["tag"])} for t in decision.timeline
+            ],
+            "adopted_text": deadline_text(
+                decision.adopted_at, p.body.seat_timezone, _zone(request)
+            ),
+        },
+    )
 
 
 # -- notifications and profile --------------------------------------------------------------------
@@ -393,8 +512,9 @@ def decision_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(Notification.objects.filter(user=request.user).select_related("procedure"), 50).get_page(
-        request.GET.get("page"))
+    page = Paginator(
+        Notification.objects.filter(user=request.user).select_related("procedure"), 50
+    ).get_page(request.GET.get("page"))
     return render(request, "web/notifications.html", {"page": page})
 
 
@@ -406,17 +526,25 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(request.POST.get("next") or reverse("notifications"))
 
 
-COMMON_ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV")))
+COMMON_ZONES = sorted(
+    z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV"))
+)
 
 
 class ProfileForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mail address"), required=False)
-    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), choices=[(z, z) for z in COMMON_ZONES])
-    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=[("en", "English"), ("fr", "Français")])
-    email_notifications = forms.BooleanField(label=gettext_lazy("E-mail me what happens in my procedures"),
-                                             required=False)
-    email_reminders = forms.BooleanField(label=gettext_lazy("E-mail me reminders before deadlines"),
-                                         required=False)
+    time_zone = forms.ChoiceField(
+        label=gettext_lazy("Time zone"), choices=[(z, z) for z in COMMON_ZONES]
+    )
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"), choices=[("en", "English"), ("fr", "Français")]
+    )
+    email_notifications = forms.BooleanField(
+        label=gettext_lazy("E-mail me what happens in my procedures"), required=False
+    )
+    email_reminders = forms.BooleanField(
+        label=gettext_lazy("E-mail me reminders before deadlines"), required=False
+    )
 
 
 @login_required
@@ -432,10 +560,16 @@ def profile(request: HttpRequest) -> HttpResponse:
         response.delete_cookie("django_language")
         messages.success(request, _("Your profile is saved."))
         return response
-    return render(request, "web/profile.html", {
-        "form": form, "calendar_url": notifications.calendar_url(user),
-        "webhooks": Webhook.objects.filter(owner=user),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "web/profile.html",
+        {
+            "form": form,
+            "calendar_url": notifications.calendar_url(user),
+            "webhooks": Webhook.objects.filter(owner=user),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -454,7 +588,9 @@ def webhook_add(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, labels.error_text(exc))
     else:
-        messages.success(request, _("Webhook added. Its signing secret: %(secret)s") % {"secret": hook.secret})
+        messages.success(
+            request, _("Webhook added. Its signing secret: %(secret)s") % {"secret": hook.secret}
+        )
     return HttpResponseRedirect(reverse("profile") + "#webhooks")
 
 
