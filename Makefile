@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/concord_make_test
 PORT ?= 8000
 
-.PHONY: run test lint test-sqlite test-postgres clean
+.PHONY: run test lint test-sqlite test-postgres messages clean
 
 $(BIN)/concord-installed: requirements/base.txt requirements/dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ test-postgres: $(BIN)/concord-installed
 	CONCORD_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not sqlite_only" tests/integration tests/functional
 
 test: lint test-sqlite test-postgres
+
+# Refresh the French catalogue from the marked strings (needs GNU gettext: developer machines
+# only), then compile it with polib. Translate the new entries, run it again, commit .po and .mo.
+# The console script, not `python -m`, runs from src/concord: there the folder locale/ would
+# shadow the standard library's locale module.
+messages: $(BIN)/concord-installed
+	cd src/concord && CONCORD_VAR_DIR=$(CURDIR)/var $(CURDIR)/$(BIN)/concord manage makemessages \
+		-l fr --ignore "tests/*"
+	$(BIN)/python -m concord.locale.compile
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -24,15 +24,22 @@ def council(db):
 
 
 def _procedures(council, n, break_by=("FRA",)):
-    rev = documents.register(by=secretary(), body=council, series_code="PO", title="A text",
-                             paragraphs=[("One.", "Un.")])
+    rev = documents.register(
+        by=secretary(), body=council, series_code="PO", title="A text", paragraphs=[("One.", "Un.")]
+    )
     made = []
     for i in range(n):
-        p = service.open_silence(by=council.chair, body=council, revision=rev,
-                                 expires_at=NOW + timedelta(hours=i + 1))
+        p = service.open_silence(
+            by=council.chair, body=council, revision=rev, expires_at=NOW + timedelta(hours=i + 1)
+        )
         for state in break_by:
-            service.file_position(procedure_id=p.pk, by=delegate(state), state=state,
-                                  kind=PositionKind.BREAK, statement=f"objection {i}")
+            service.file_position(
+                procedure_id=p.pk,
+                by=delegate(state),
+                state=state,
+                kind=PositionKind.BREAK,
+                statement=f"objection {i}",
+            )
         made.append(p)
     return made
 
@@ -78,10 +85,22 @@ def test_every_main_page_renders_for_a_delegate_and_the_chair(client, council):
     for user in (delegate("FRA"), council.chair):
         client.logout()
         verified_login(client, user)
-        for url in ("/desk/", "/desk/live/", "/bodies/", "/bodies/NAC/", "/documents/",
-                    f"/documents/PO({NOW.year})0001/", "/procedures/", "/procedures/?state=open",
-                    f"/procedures/{procedures[0].pk}/", f"/procedures/{procedures[0].pk}/live/",
-                    "/decisions/", "/decisions/?q=text&body=NAC", "/notifications/", "/profile/"):
+        for url in (
+            "/desk/",
+            "/desk/live/",
+            "/bodies/",
+            "/bodies/NAC/",
+            "/documents/",
+            f"/documents/PO({NOW.year})0001/",
+            "/procedures/",
+            "/procedures/?state=open",
+            f"/procedures/{procedures[0].pk}/",
+            f"/procedures/{procedures[0].pk}/live/",
+            "/decisions/",
+            "/decisions/?q=text&body=NAC",
+            "/notifications/",
+            "/profile/",
+        ):
             response = client.get(url)
             assert response.status_code == 200, (user.username, url)
             assert "Content-Security-Policy" in response.headers
@@ -115,8 +134,9 @@ def test_procedure_page_queries_do_not_grow_with_positions_or_events(client, cou
     (p,) = _procedures(council, 1)
     few, _ = _queries(client, f"/procedures/{p.pk}/")
     for s in ("DEU", "ITA", "ESP", "POL", "NOR"):
-        service.file_position(procedure_id=p.pk, by=delegate(s), state=s, kind=PositionKind.BREAK,
-                              statement="no")
+        service.file_position(
+            procedure_id=p.pk, by=delegate(s), state=s, kind=PositionKind.BREAK, statement="no"
+        )
     many, _ = _queries(client, f"/procedures/{p.pk}/")
     assert few == many
 
@@ -126,22 +146,32 @@ def test_document_list_queries_do_not_grow_with_documents(client, council):
     _procedures(council, 1)
     few, _ = _queries(client, "/documents/")
     for i in range(5):
-        documents.register(by=secretary(), body=council, series_code="PO", title=f"t{i}",
-                           paragraphs=[("x", "")], releasable_to=["JPN", "AUS"])
+        documents.register(
+            by=secretary(),
+            body=council,
+            series_code="PO",
+            title=f"t{i}",
+            paragraphs=[("x", "")],
+            releasable_to=["JPN", "AUS"],
+        )
     many, _ = _queries(client, "/documents/")
     assert few == many
 
 
 def test_delegate_breaks_silence_through_the_page(client, council):
-    rev = documents.register(by=secretary(), body=council, series_code="PO", title="A text",
-                             paragraphs=[("One.", "")])
-    p = service.open_silence(by=council.chair, body=council, revision=rev,
-                             expires_at=NOW + timedelta(hours=2))
+    rev = documents.register(
+        by=secretary(), body=council, series_code="PO", title="A text", paragraphs=[("One.", "")]
+    )
+    p = service.open_silence(
+        by=council.chair, body=council, revision=rev, expires_at=NOW + timedelta(hours=2)
+    )
     verified_login(client, delegate("FRA"))
     empty = client.post(f"/procedures/{p.pk}/break/", {"statement": "  "}, follow=True)
     assert "needs a written statement" in empty.content.decode()
     assert not AuditEvent.objects.filter(tag="procedure.silence.broken").exists()
-    client.post(f"/procedures/{p.pk}/break/", {"statement": "France objects.", "grounds": "objection"})
+    client.post(
+        f"/procedures/{p.pk}/break/", {"statement": "France objects.", "grounds": "objection"}
+    )
     assert AuditEvent.objects.filter(tag="procedure.silence.broken").count() == 1
 
 
@@ -149,10 +179,11 @@ def test_actions_check_the_role_server_side(client, council):
     (p,) = _procedures(council, 1, break_by=())
     verified_login(client, delegate("FRA"))
     before = AuditEvent.objects.count()
-    for url, data in ((f"/procedures/{p.pk}/withdraw/", {}),
-                      (f"/procedures/{p.pk}/extend/", {"expires": "2099-01-01T10:00"}),
-                      (f"/procedures/{p.pk}/position/", {"state": "DEU", "kind": "break",
-                                                         "statement": "x"})):
+    for url, data in (
+        (f"/procedures/{p.pk}/withdraw/", {}),
+        (f"/procedures/{p.pk}/extend/", {"expires": "2099-01-01T10:00"}),
+        (f"/procedures/{p.pk}/position/", {"state": "DEU", "kind": "break", "statement": "x"}),
+    ):
         response = client.post(url, data, follow=True)
         assert response.status_code == 200
     assert AuditEvent.objects.count() == before
@@ -161,7 +192,9 @@ def test_actions_check_the_role_server_side(client, council):
 def test_chair_extends_in_the_seat_time_zone(client, council):
     (p,) = _procedures(council, 1, break_by=())
     verified_login(client, council.chair)
-    target = (NOW + timedelta(days=3)).astimezone(__import__("zoneinfo").ZoneInfo("Europe/Brussels"))
+    target = (NOW + timedelta(days=3)).astimezone(
+        __import__("zoneinfo").ZoneInfo("Europe/Brussels")
+    )
     client.post(f"/procedures/{p.pk}/extend/", {"expires": target.strftime("%Y-%m-%dT%H:%M:%S")})
     assert service.get(p.pk).expires_at == target.replace(microsecond=0)
 
@@ -185,14 +218,27 @@ def test_security_headers(client, council):
 def test_admin_edits_are_audited(client, council):
     admin = UserFactory(username="root", is_staff=True, is_superuser=True, role="administrator")
     verified_login(client, admin)
-    for url in ("/admin/", "/admin/alliance/state/", "/admin/alliance/body/",
-                "/admin/procedures/procedure/", "/admin/records/auditevent/"):
+    for url in (
+        "/admin/",
+        "/admin/alliance/state/",
+        "/admin/alliance/body/",
+        "/admin/procedures/procedure/",
+        "/admin/records/auditevent/",
+    ):
         assert client.get(url).status_code == 200, url
-    response = client.post("/admin/alliance/state/FRA/change/", {
-        "iso3": "FRA", "name_en": "France", "name_fr": "France", "population_millions": "68.50",
-        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
-        "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000",
-    })
+    response = client.post(
+        "/admin/alliance/state/FRA/change/",
+        {
+            "iso3": "FRA",
+            "name_en": "France",
+            "name_fr": "France",
+            "population_millions": "68.50",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     event = AuditEvent.objects.get(tag="admin.record.saved")
     assert event.actor == "root" and event.subject == "alliance.state:FRA"
@@ -203,9 +249,16 @@ def test_admin_registers_documents_through_the_service(client, council):
     admin = UserFactory(username="root", is_staff=True, is_superuser=True, role="administrator")
     verified_login(client, admin)
     assert client.get("/admin/documents/document/add/").status_code == 200
-    form = {"series_code": "po", "title": "Back-office paper", "title_fr": "", "classification": "2",
-            "releasable_to": ["JPN"], "body": str(council.pk),
-            "text": "First paragraph.\n\nSecond paragraph.", "text_fr": ""}
+    form = {
+        "series_code": "po",
+        "title": "Back-office paper",
+        "title_fr": "",
+        "classification": "2",
+        "releasable_to": ["JPN"],
+        "body": str(council.pk),
+        "text": "First paragraph.\n\nSecond paragraph.",
+        "text_fr": "",
+    }
     response = client.post("/admin/documents/document/add/", form)
     assert response.status_code == 302, response.content.decode()[:3000]
     revision = documents.revision_by_reference(f"PO({NOW.year})0001")

@@ -84,10 +84,18 @@ class User(AbstractUser):
         choices=[(c.value, c.label) for c in Classification], default=Classification.UNCLASSIFIED
     )
     time_zone = models.CharField(max_length=64, default="Europe/Brussels")
-    language = models.CharField(max_length=5, choices=[("en", "English"), ("fr", "Français")], default="en")
-    email_notifications = models.BooleanField(default=True, help_text="e-mail me what happens in my procedures")
-    email_reminders = models.BooleanField(default=True, help_text="e-mail me reminders before deadlines")
-    calendar_token = models.CharField(max_length=64, blank=True, help_text="the secret of the calendar feed URL")
+    language = models.CharField(
+        max_length=5, choices=[("en", "English"), ("fr", "Français")], default="en"
+    )
+    email_notifications = models.BooleanField(
+        default=True, help_text="e-mail me what happens in my procedures"
+    )
+    email_reminders = models.BooleanField(
+        default=True, help_text="e-mail me reminders before deadlines"
+    )
+    calendar_token = models.CharField(
+        max_length=64, blank=True, help_text="the secret of the calendar feed URL"
+    )
 
     def to_actor(self) -> domain.Actor:
         return domain.Actor(

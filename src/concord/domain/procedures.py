@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from concord.domain.alliance import SPEAKS_FOR_STATE, Actor, Role
 from concord.domain.canonical import format_instant
-from concord.domain.errors import DeadlinePassed, IllegalTransition, InvalidInput, NotAllowed
+from concord.domain.errors import DeadlinePassed, IllegalTransition, InvalidInput, NotAllowed, _
 from concord.domain.rules import DecisionRule, Stance
 
 
@@ -109,11 +109,15 @@ KIND_ACTIONS: Mapping[Kind, frozenset[Action]] = {
 def check_transition(kind: Kind, state: State, action: Action) -> frozenset[State]:
     """The states ``action`` may lead to from ``state``; raises :class:`IllegalTransition`."""
     if action not in KIND_ACTIONS[kind]:
-        raise IllegalTransition(f"a {kind.label} does not allow the action {action.value!r}")
+        raise IllegalTransition(
+            _("a {kind} does not allow the action {action!r}"), kind=kind.label, action=action.value
+        )
     allowed = TRANSITIONS[state].get(action)
     if allowed is None:
         raise IllegalTransition(
-            f"the procedure is {state.value.replace('_', ' ')}: {action.value!r} is not possible"
+            _("the procedure is {state}: {action!r} is not possible"),
+            state=state.value.replace("_", " "),
+            action=action.value,
         )
     return allowed
 
@@ -457,31 +461,38 @@ def _evaluate_meeting(
 
 def check_open(spec: Spec, now: datetime) -> None:
     if spec.expires_at <= now:
-        raise InvalidInput(f"the expiry {format_instant(spec.expires_at)} is not in the future")
+        raise InvalidInput(
+            _("the expiry {expiry} is not in the future"), expiry=format_instant(spec.expires_at)
+        )
     if spec.kind is Kind.SILENCE and spec.expires_at - now < spec.settings.minimum_silence:
         raise InvalidInput(
-            "the silence period is shorter than this body's minimum of "
-            f"{_duration(spec.settings.minimum_silence)}"
+            _("the silence period is shorter than this body's minimum of {minimum}"),
+            minimum=_duration(spec.settings.minimum_silence),
         )
     if not spec.participants:
-        raise InvalidInput("nobody would decide: no state is a deciding participant")
+        raise InvalidInput(_("nobody would decide: no state is a deciding participant"))
 
 
 def check_extend(spec: Spec, new_expiry: datetime, now: datetime) -> None:
     if now >= spec.expires_at:
         raise DeadlinePassed(
-            f"the procedure expired at {format_instant(spec.expires_at)}; it can no longer be "
-            "extended"
+            _("the procedure expired at {expiry}; it can no longer be extended"),
+            expiry=format_instant(spec.expires_at),
         )
     if new_expiry <= spec.expires_at:
         raise InvalidInput(
-            f"an extension must move the expiry later than {format_instant(spec.expires_at)}"
+            _("an extension must move the expiry later than {expiry}"),
+            expiry=format_instant(spec.expires_at),
         )
 
 
 def check_chair(actor: Actor, is_chair: bool, body: str) -> None:
     if not is_chair:
-        raise NotAllowed(f"{actor.username} does not chair {body}: only its chair may do this")
+        raise NotAllowed(
+            _("{user} does not chair {body}: only its chair may do this"),
+            user=actor.username,
+            body=body,
+        )
 
 
 def check_position(
@@ -499,51 +510,61 @@ def check_position(
 ) -> None:
     """Refuse a position that the rules do not allow; silence means it may be committed."""
     if kind not in KIND_POSITIONS[spec.kind]:
-        raise InvalidInput(f"a {spec.kind.label} does not take the position {kind.value!r}")
+        raise InvalidInput(
+            _("a {kind} does not take the position {position!r}"),
+            kind=spec.kind.label,
+            position=kind.value,
+        )
     if state not in spec.participants:
         if state in partner_states:
             raise NotAllowed(
-                f"{state} is a partner and does not take part in this allies-only decision"
+                _("{state} is a partner and does not take part in this allies-only decision"),
+                state=state,
             )
-        raise NotAllowed(f"{state} is not a deciding participant of this procedure")
+        raise NotAllowed(_("{state} is not a deciding participant of this procedure"), state=state)
     if now >= spec.expires_at:
         raise DeadlinePassed(
-            f"the procedure expired at {format_instant(spec.expires_at)}; "
-            f"a {kind.value.replace('_', ' ')} at or after expiry is refused"
+            _("the procedure expired at {expiry}; a {position} at or after expiry is refused"),
+            expiry=format_instant(spec.expires_at),
+            position=kind.value.replace("_", " "),
         )
     if kind in NEEDS_STATEMENT and not statement.strip():
-        raise InvalidInput(f"a {kind.value.replace('_', ' ')} needs a written statement")
+        raise InvalidInput(
+            _("a {position} needs a written statement"), position=kind.value.replace("_", " ")
+        )
     if kind in (PositionKind.FOOTNOTE, PositionKind.FOOTNOTE_WITHDRAWN) and (
         paragraph is None or paragraph < 1
     ):
-        raise InvalidInput("a footnote names the paragraph it is on")
+        raise InvalidInput(_("a footnote names the paragraph it is on"))
 
     if kind in CAPITAL_ONLY:
         if actor.role is not Role.CAPITAL_OFFICIAL or actor.state != state:
-            raise NotAllowed(f"only a capital official of {state} may do this")
+            raise NotAllowed(_("only a capital official of {state} may do this"), state=state)
     elif not (records_for_body and spec.kind is Kind.MEETING) and (
         actor.role not in SPEAKS_FOR_STATE or actor.state != state
     ):
-        raise NotAllowed(f"{actor.username} may not speak for {state}")
+        raise NotAllowed(_("{user} may not speak for {state}"), user=actor.username, state=state)
 
     own = [e for e in entries if e.state == state and e.at < spec.expires_at]
     stance, latest, pending = _stance_of(spec.kind, spec, own, resolve=False)
     if kind is PositionKind.COUNTERSIGNED:
         if not actor.ministerial:
-            raise NotAllowed("countersigning an objection needs ministerial authority")
+            raise NotAllowed(_("countersigning an objection needs ministerial authority"))
         if not pending:
-            raise InvalidInput(f"{state} has no objection awaiting countersignature")
+            raise InvalidInput(_("{state} has no objection awaiting countersignature"), state=state)
     if kind in (PositionKind.AD_REF_CONFIRMED, PositionKind.AD_REF_WITHDRAWN) and not (
         latest is PositionKind.AD_REFERENDUM and stance is Stance.OUTSTANDING
     ):
-        raise InvalidInput(f"{state} has no ad referendum agreement awaiting confirmation")
+        raise InvalidInput(
+            _("{state} has no ad referendum agreement awaiting confirmation"), state=state
+        )
     if kind is PositionKind.BREAK and stance is Stance.OBJECT:
-        raise InvalidInput(f"{state} has already broken silence")
+        raise InvalidInput(_("{state} has already broken silence"), state=state)
     if kind is PositionKind.CALL_UP and latest is PositionKind.CALL_UP:
-        raise InvalidInput(f"{state} has already called this decision up")
+        raise InvalidInput(_("{state} has already called this decision up"), state=state)
     if kind is PositionKind.STAND_ASIDE:
         if not spec.settings.coalitions_within:
-            raise NotAllowed("this body does not allow standing aside")
+            raise NotAllowed(_("this body does not allow standing aside"))
         standing = {
             s
             for s, p in _participants(
@@ -552,9 +573,9 @@ def check_position(
             if p.stance is Stance.STAND_ASIDE
         }
         if len(standing | {state}) >= len(spec.participants):
-            raise InvalidInput("at least one participant must remain bound by the decision")
+            raise InvalidInput(_("at least one participant must remain bound by the decision"))
     if spec.kind is Kind.MEETING and spec.concluded_at is not None and kind not in CAPITAL_ONLY:
-        raise IllegalTransition("the chair has concluded this item: positions are closed")
+        raise IllegalTransition(_("the chair has concluded this item: positions are closed"))
 
 
 def _duration(value: timedelta) -> str:

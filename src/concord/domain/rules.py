@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from concord.domain.errors import InvalidInput
+from concord.domain.errors import InvalidInput, _
 
 
 class Stance(StrEnum):
@@ -42,9 +42,9 @@ class DecisionRule:
         if self.kind is RuleKind.QUALIFIED_MAJORITY:
             for share in (self.states_share, self.population_share):
                 if not Decimal("0") < share <= Decimal("1"):
-                    raise InvalidInput("qualified-majority shares must be above 0 and at most 1")
+                    raise InvalidInput(_("qualified-majority shares must be above 0 and at most 1"))
             if self.blocking_minority < 0:
-                raise InvalidInput("the blocking minority cannot be negative")
+                raise InvalidInput(_("the blocking minority cannot be negative"))
 
     @property
     def label(self) -> str:
@@ -83,7 +83,7 @@ class DecisionRule:
                 int(data.get("blocking_minority", 0)),
             )
         except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-            raise InvalidInput(f"not a decision rule: {dict(data)!r}") from exc
+            raise InvalidInput(_("not a decision rule: {data}"), data=repr(dict(data))) from exc
 
     def adopts(
         self, stances: Mapping[str, Stance], populations: Mapping[str, Decimal] | None = None

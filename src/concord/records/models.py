@@ -62,7 +62,9 @@ class Decision(AppendOnly):
     statements = models.JSONField(default=list)
     timeline = models.JSONField(default=list)
     recorded_at = models.DateTimeField()
-    search_text = models.TextField(blank=True, help_text="lower-case words searched by the register")
+    search_text = models.TextField(
+        blank=True, help_text="lower-case words searched by the register"
+    )
 
     class Meta:
         ordering = ["-adopted_at"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from concord.alliance.models import Body, State, User
-from concord.domain.errors import NotFound
+from concord.domain.errors import NotFound, _
 
 
 def now():
@@ -17,7 +17,7 @@ def user(username: str) -> User:
     try:
         return User.objects.select_related("state").get(username=username, is_active=True)
     except User.DoesNotExist:
-        raise NotFound(f"no active user {username!r}") from None
+        raise NotFound(_("no active user {user!r}"), user=username) from None
 
 
 def state(iso3: str) -> State:
@@ -25,11 +25,13 @@ def state(iso3: str) -> State:
     try:
         return State.objects.get(iso3=code)
     except State.DoesNotExist:
-        raise NotFound(f"unknown state {iso3!r} (use an ISO 3166 alpha-3 code, e.g. FRA)") from None
+        raise NotFound(
+            _("unknown state {state!r} (use an ISO 3166 alpha-3 code, e.g. FRA)"), state=iso3
+        ) from None
 
 
 def body(code: str) -> Body:
     try:
         return Body.objects.select_related("chair").get(code=code.strip().upper())
     except Body.DoesNotExist:
-        raise NotFound(f"unknown body {code!r}") from None
+        raise NotFound(_("unknown body {body!r}"), body=code) from None

@@ -209,7 +209,7 @@ def _read_states() -> list[dict[str, str]]:
 def seed_states() -> None:
     """States, their dated memberships and delegations, from the reference data file."""
     for row in _read_states():
-        state, _ = State.objects.update_or_create(
+        state, _created = State.objects.update_or_create(
             iso3=row["iso3"],
             defaults={
                 "name_en": row["name_en"],
@@ -235,7 +235,7 @@ def _seed_reference_data() -> dict[str, User]:
     password = make_password(PASSWORD)  # one hash for every demo login: seeding stays quick
     users: dict[str, User] = {}
     for person in PEOPLE:
-        user, _ = User.objects.get_or_create(
+        user, _created = User.objects.get_or_create(
             username=person.username,
             defaults={
                 "first_name": person.first,
@@ -249,7 +249,7 @@ def _seed_reference_data() -> dict[str, User]:
             },
         )
         users[person.username] = user
-    admin, _ = User.objects.get_or_create(
+    admin, _created = User.objects.get_or_create(
         username="admin",
         defaults={
             "first_name": "Sam",
@@ -266,7 +266,7 @@ def _seed_reference_data() -> dict[str, User]:
         TOTPDevice.objects.get_or_create(
             user=user, name="demo authenticator", defaults={"key": DEMO_TOTP_KEY, "confirmed": True}
         )
-    nac, _ = Body.objects.get_or_create(
+    nac, _created = Body.objects.get_or_create(
         code="NAC",
         defaults={
             "name": "North Atlantic Council",
@@ -302,7 +302,7 @@ def _seed_reference_data() -> dict[str, User]:
             "delegated_authority": True,
         },
     )
-    fmt, _ = Format.objects.get_or_create(
+    fmt, _created = Format.objects.get_or_create(
         code="NAC-IP4",
         defaults={
             "name": "Council with Indo-Pacific partners",

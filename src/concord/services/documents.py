@@ -10,7 +10,7 @@ from django.db import transaction
 from concord.alliance.models import Body, User
 from concord.documents.models import Document, Paragraph, ReferenceCounter, Revision, Series
 from concord.domain.alliance import SECRETARIAT, Role
-from concord.domain.errors import InvalidInput, NotAllowed, NotFound
+from concord.domain.errors import InvalidInput, NotAllowed, NotFound, _
 from concord.domain.events import Tag
 from concord.domain.markings import Classification
 from concord.domain.references import Reference, valid_series
@@ -25,7 +25,7 @@ Text = Sequence[tuple[str, str]]
 def allocate_number(series: Series, year: int) -> int:
     """The next number of ``series`` in ``year``. Runs in the caller's transaction and locks the
     counter row until it commits, so numbers are never skipped or given twice."""
-    counter, _ = ReferenceCounter.objects.get_or_create(series=series, year=year)
+    counter, _created = ReferenceCounter.objects.get_or_create(series=series, year=year)
     counter = ReferenceCounter.objects.select_for_update().get(pk=counter.pk)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
@@ -35,10 +35,10 @@ def allocate_number(series: Series, year: int) -> int:
 def _check_text(paragraphs: Text) -> list[tuple[str, str]]:
     cleaned = [(en.strip(), (fr or "").strip()) for en, fr in paragraphs]
     if not cleaned:
-        raise InvalidInput("a document needs at least one paragraph")
+        raise InvalidInput(_("a document needs at least one paragraph"))
     for i, (en, _fr) in enumerate(cleaned, start=1):
         if not en:
-            raise InvalidInput(f"paragraph {i} is empty")
+            raise InvalidInput(_("paragraph {number} is empty"), number=i)
     return cleaned
 
 
@@ -74,16 +74,18 @@ def register(
 ) -> Revision:
     """Register a new document and its original text (revision 0)."""
     if by.role not in MAY_REGISTER:
-        raise NotAllowed(f"{by.username} may not register documents")
+        raise NotAllowed(_("{user} may not register documents"), user=by.username)
     if not title.strip():
-        raise InvalidInput("a document needs a title")
+        raise InvalidInput(_("a document needs a title"))
     if not valid_series(series_code):
-        raise InvalidInput(f"{series_code!r} is not a series code")
+        raise InvalidInput(_("{series!r} is not a series code"), series=series_code)
     text = _check_text(paragraphs)
     partners = sorted({common.state(code).iso3 for code in releasable_to})
     with transaction.atomic():
         at = now or common.now()
-        series, _ = Series.objects.get_or_create(code=series_code, defaults={"name": series_code})
+        series, _created = Series.objects.get_or_create(
+            code=series_code, defaults={"name": series_code}
+        )
         number = allocate_number(series, at.year)
         document = Document.objects.create(
             series=series,
@@ -120,7 +122,7 @@ def revise(
 ) -> Revision:
     """Issue the next revision (``-REV1``, ``-REV2``, ...) with a new text."""
     if by.role not in MAY_REGISTER:
-        raise NotAllowed(f"{by.username} may not issue revisions")
+        raise NotAllowed(_("{user} may not issue revisions"), user=by.username)
     text = _check_text(paragraphs)
     with transaction.atomic():
         at = now or common.now()
@@ -142,12 +144,12 @@ def revision_by_reference(text: str) -> Revision:
     """``PO(2026)0042`` gives the latest revision; ``PO(2026)0042-REV1`` that revision."""
     try:
         ref, rev = Reference.parse(text)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+    except ValueError:
+        raise InvalidInput(_("{text!r} is not a reference like PO(2026)0042"), text=text) from None
     qs = Revision.objects.select_related("document__series").filter(
         document__series__code=ref.series, document__year=ref.year, document__number=ref.number
     )
     revision = qs.filter(number=rev).first() if rev is not None else qs.order_by("-number").first()
     if revision is None:
-        raise NotFound(f"no document {text!r}")
+        raise NotFound(_("no document {reference!r}"), reference=text)
     return revision

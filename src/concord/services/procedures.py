@@ -18,7 +18,7 @@ from concord.domain import procedures as core
 from concord.domain.alliance import Actor, MembershipKind, deciding_states
 from concord.domain.audit import SYSTEM_WORKER
 from concord.domain.canonical import format_instant
-from concord.domain.errors import InvalidInput, NotAllowed, NotFound
+from concord.domain.errors import InvalidInput, NotAllowed, NotFound, _
 from concord.domain.events import Tag, opened_tag, procedure_tag
 from concord.domain.rules import DecisionRule
 from concord.domain.texts import Paragraph as TextParagraph
@@ -52,7 +52,7 @@ def with_history(queryset: Any = None) -> Any:
 def get(procedure_id: int) -> Procedure:
     procedure = with_history().filter(pk=procedure_id).first()
     if procedure is None:
-        raise NotFound(f"no procedure {procedure_id}")
+        raise NotFound(_("no procedure {number}"), number=procedure_id)
     return procedure
 
 
@@ -104,16 +104,16 @@ def open_procedure(
     today (in the body's seat time zone) and the format's partners."""
     core.check_chair(by.to_actor(), body.chair_id == by.pk, body.code)
     if expires_at.tzinfo is None:
-        raise InvalidInput("the expiry needs a time zone (e.g. 2026-12-01T17:00:00+01:00)")
+        raise InvalidInput(_("the expiry needs a time zone (e.g. 2026-12-01T17:00:00+01:00)"))
     if kind is not core.Kind.MEETING and revision is None:
-        raise InvalidInput(f"a {kind.label} needs the document it is about")
+        raise InvalidInput(_("a {kind} needs the document it is about"), kind=kind.label)
     if kind is core.Kind.DELEGATED and not body.delegated_authority:
-        raise NotAllowed(f"{body.code} has not delegated authority to its chair")
+        raise NotAllowed(_("{body} has not delegated authority to its chair"), body=body.code)
     if format is not None and format.body_id != body.pk:
-        raise InvalidInput(f"the format {format.code} belongs to another body")
+        raise InvalidInput(_("the format {format} belongs to another body"), format=format.code)
     title = title.strip() or (revision.document.title if revision else "")
     if not title:
-        raise InvalidInput("a procedure needs a title or a document")
+        raise InvalidInput(_("a procedure needs a title or a document"))
     with transaction.atomic():
         at = now or common.now()
         on = at.astimezone(ZoneInfo(body.seat_timezone)).date()
@@ -210,7 +210,7 @@ def open_silence(
 
 def _locked(procedure_id: int) -> Procedure:
     if not Procedure.objects.select_for_update().filter(pk=procedure_id).exists():
-        raise NotFound(f"no procedure {procedure_id}")
+        raise NotFound(_("no procedure {number}"), number=procedure_id)
     return get(procedure_id)
 
 
@@ -221,7 +221,10 @@ def _current(
     state = core.evaluate(spec, entries, at).state
     if state.final and action is not core.Action.EXPIRE and at >= spec.expires_at:
         raise core.DeadlinePassed(
-            f"procedure {p.pk} expired at {format_instant(spec.expires_at)}; it is {state.value.replace('_', ' ')}"
+            _("procedure {number} expired at {expiry}; it is {state}"),
+            number=p.pk,
+            expiry=format_instant(spec.expires_at),
+            state=state.value.replace("_", " "),
         )
     allowed = core.check_transition(spec.kind, state, action)
     return spec, entries, allowed
@@ -246,7 +249,7 @@ def file_position(
     capital's confirmation or countersignature, a call-up)."""
     iso3 = common.state(state).iso3
     if grounds and grounds not in ("objection", "amendment"):
-        raise InvalidInput("the grounds of a break are 'objection' or 'amendment'")
+        raise InvalidInput(_("the grounds of a break are 'objection' or 'amendment'"))
     action = core.action_for(kind)
     with transaction.atomic():
         p = _locked(procedure_id)
@@ -312,7 +315,9 @@ def break_silence(
     p = get(procedure_id)
     if p.kind != core.Kind.SILENCE:
         raise InvalidInput(
-            f"procedure {procedure_id} is a {core.Kind(p.kind).label}, not a silence procedure"
+            _("procedure {number} is a {kind}, not a silence procedure"),
+            number=procedure_id,
+            kind=core.Kind(p.kind).label,
         )
     return file_position(
         procedure_id=procedure_id,
@@ -329,7 +334,7 @@ def extend(
     *, procedure_id: int, by: User, expires_at: datetime, now: datetime | None = None
 ) -> Procedure:
     if expires_at.tzinfo is None:
-        raise InvalidInput("the new expiry needs a time zone (e.g. 2026-12-01T17:00:00+01:00)")
+        raise InvalidInput(_("the new expiry needs a time zone (e.g. 2026-12-01T17:00:00+01:00)"))
     with transaction.atomic():
         p = _locked(procedure_id)
         core.check_chair(by.to_actor(), p.body.chair_id == by.pk, p.body.code)
@@ -395,7 +400,9 @@ def conclude(*, procedure_id: int, by: User, now: datetime | None = None) -> Pro
 
 def _expect(state: core.State, allowed: frozenset[core.State]) -> None:
     if state not in allowed:  # the transition table and the outcome function disagree
-        raise core.IllegalTransition(f"the outcome {state.value} is not allowed here")
+        raise core.IllegalTransition(
+            _("the outcome {outcome} is not allowed here"), outcome=state.value
+        )
 
 
 # -- outcomes -------------------------------------------------------------------------------------
@@ -420,7 +427,7 @@ def _record_decision(p: Procedure, ev: core.Evaluation, at: datetime, actor: str
     assert ev.decided_at is not None
     from concord.documents.models import Series
 
-    series, _ = Series.objects.get_or_create(
+    series, _created = Series.objects.get_or_create(
         code=f"{p.body.code}-DS",
         defaults={"name": f"{p.body.name}: decision sheets", "body": p.body},
     )

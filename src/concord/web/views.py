@@ -396,7 +396,7 @@ def procedure_position(request: HttpRequest, pk: int) -> HttpResponse:
         except ValueError:
             from concord.domain.errors import InvalidInput
 
-            raise InvalidInput("unknown position") from None
+            raise InvalidInput(_("unknown position")) from None
         paragraph = request.POST.get("paragraph", "").strip()
         service.file_position(
             procedure_id=pk,
@@ -420,7 +420,7 @@ def procedure_extend(request: HttpRequest, pk: int) -> HttpResponse:
         from concord.domain.errors import InvalidInput
 
         if not form.is_valid():
-            raise InvalidInput("give the new expiry as a date and time")
+            raise InvalidInput(_("give the new expiry as a date and time"))
         local = form.cleaned_data["expires"].replace(tzinfo=None)
         expires = local.replace(tzinfo=ZoneInfo(p.body.seat_timezone))
         service.extend(procedure_id=pk, by=request.user, expires_at=expires)

@@ -4,30 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alliance', '0001_initial'),
+        ("alliance", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='calendar_token',
-            field=models.CharField(blank=True, help_text='the secret of the calendar feed URL', max_length=64),
+            model_name="user",
+            name="calendar_token",
+            field=models.CharField(
+                blank=True, help_text="the secret of the calendar feed URL", max_length=64
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='email_notifications',
-            field=models.BooleanField(default=True, help_text='e-mail me what happens in my procedures'),
+            model_name="user",
+            name="email_notifications",
+            field=models.BooleanField(
+                default=True, help_text="e-mail me what happens in my procedures"
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='email_reminders',
-            field=models.BooleanField(default=True, help_text='e-mail me reminders before deadlines'),
+            model_name="user",
+            name="email_reminders",
+            field=models.BooleanField(
+                default=True, help_text="e-mail me reminders before deadlines"
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(choices=[('en', 'English'), ('fr', 'Français')], default='en', max_length=5),
+            model_name="user",
+            name="language",
+            field=models.CharField(
+                choices=[("en", "English"), ("fr", "Français")], default="en", max_length=5
+            ),
         ),
     ]

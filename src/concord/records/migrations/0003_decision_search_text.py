@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('records', '0002_audit_head_row'),
+        ("records", "0002_audit_head_row"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='decision',
-            name='search_text',
-            field=models.TextField(blank=True, help_text='lower-case words searched by the register'),
+            model_name="decision",
+            name="search_text",
+            field=models.TextField(
+                blank=True, help_text="lower-case words searched by the register"
+            ),
         ),
     ]
