@@ -88,7 +88,7 @@ def test_the_catalogue_holds_every_marked_string(tmp_path, monkeypatch, settings
     shutil.copytree(
         SOURCE,
         tree,
-        ignore=shutil.ignore_patterns("domain", "__pycache__", "*.mo", "static", "migrations"),
+        ignore=shutil.ignore_patterns("__pycache__", "*.mo", "static", "migrations"),
     )
     settings.LOCALE_PATHS = [tree / "locale"]
     monkeypatch.chdir(tree)

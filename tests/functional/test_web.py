@@ -269,3 +269,18 @@ def test_admin_registers_documents_through_the_service(client, council):
     response = client.post("/admin/documents/document/add/", mismatched)
     assert response.status_code == 200 and "French version has 1" in response.content.decode()
     assert AuditEvent.objects.filter(tag="document.registered").count() == 1
+
+
+def test_refusals_are_shown_in_the_users_language(client, council):
+    rev = documents.register(
+        by=secretary(), body=council, series_code="PO", title="A text", paragraphs=[("One.", "")]
+    )
+    p = service.open_silence(
+        by=council.chair, body=council, revision=rev, expires_at=NOW + timedelta(hours=2)
+    )
+    user = delegate("FRA")
+    user.language = "fr"
+    user.save()
+    verified_login(client, user)
+    page = client.post(f"/procedures/{p.pk}/break/", {"statement": " "}, follow=True)
+    assert "exige une déclaration écrite" in page.content.decode()

@@ -25,7 +25,7 @@ from concord.domain.procedures import State as ProcedureState
 from concord.notifications.models import Cursor, Delivery, Notification, Reminder, Webhook
 from concord.procedures.models import Procedure
 from concord.records.models import AuditEvent
-from concord.services import access, common
+from concord.services import access, common, labels
 from concord.services import procedures as procedure_service
 
 SPEAKERS = (
@@ -59,13 +59,13 @@ def _summary(event: AuditEvent, procedure: Procedure) -> str | None:
     title = procedure.title
     if tag.endswith(".opened"):
         return _("%(kind)s opened: %(title)s") % {
-            "kind": Kind(procedure.kind).label.capitalize(),
+            "kind": labels.kind_label(procedure.kind).capitalize(),
             "title": title,
         }
     if tag == "procedure.silence.broken":
         return _("%(state)s broke silence on %(title)s") % {"state": data["state"], "title": title}
     if tag in ("procedure.meeting.position_recorded", "procedure.written.replied"):
-        position = PositionKind(data["position"]).value.replace("_", " ")
+        position = labels.position_label(PositionKind(data["position"]))
         return _("%(state)s: %(position)s on %(title)s") % {
             "state": data["state"],
             "position": position,

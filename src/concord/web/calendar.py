@@ -7,13 +7,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from concord.alliance.models import User
 from concord.domain.deadlines import deadline_text
 from concord.domain.procedures import State
 from concord.services import access
-from concord.web.labels import kind_label
+from concord.services.labels import kind_label
 
 
 def feed(token: str) -> HttpResponse:
@@ -38,7 +39,8 @@ def feed(token: str) -> HttpResponse:
         event.add("dtstamp", p.opened_at)
         text = deadline_text(p.expires_at, p.body.seat_timezone, user.time_zone)
         link = settings.CONCORD_BASE_URL.rstrip("/") + reverse("procedure-detail", args=[p.pk])
-        event.add("description", f"{p.body.code}. Expiry: {text}\n{link}")
+        expiry = _("Expiry: %(deadline)s") % {"deadline": text}
+        event.add("description", f"{p.body.code}. {expiry}\n{link}")
         event.add("url", link)
         cal.add_component(event)
     return HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")

@@ -30,9 +30,8 @@ from concord.domain.texts import search_words
 from concord.notifications.models import Notification, Webhook
 from concord.procedures.models import Procedure
 from concord.records.models import AuditEvent
-from concord.services import access, notifications
+from concord.services import access, labels, notifications
 from concord.services import procedures as service
-from concord.web import labels
 
 # -- shared pieces --------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 from django import template
 
-from concord.web import labels
+from concord.services import labels
 
 register = template.Library()
 
