@@ -269,6 +269,59 @@ def cmd_demo_code(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token_create(args: argparse.Namespace) -> int:
+    from concord.services import common, tokens
+
+    plain, token = tokens.create(
+        user=common.user(args.user), scope=args.scope, days=args.expires, name=args.name
+    )
+    data = {
+        "id": token.pk,
+        "token": plain,
+        "scope": token.scope,
+        "user": args.user,
+        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+    }
+    _print(
+        data,
+        args.json,
+        f"{plain}\n(token {token.pk} for {args.user}, scope {token.scope}, "
+        f"expires {data['expires_at'] or 'never'}; it is shown only now)",
+    )
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    from concord.services import common, tokens
+
+    rows = [
+        {
+            "id": t.pk,
+            "prefix": t.prefix,
+            "name": t.name,
+            "scope": t.scope,
+            "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+            "revoked": t.revoked_at is not None,
+        }
+        for t in tokens.of(common.user(args.user))
+    ]
+    text = "\n".join(
+        f"{r['id']:>4}  {r['prefix']}…  {r['scope']:<5}  "
+        f"{'revoked' if r['revoked'] else 'expires ' + str(r['expires_at'])}  {r['name']}"
+        for r in rows
+    )
+    _print(rows, args.json, text or "no tokens")
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from concord.services import common, tokens
+
+    token = tokens.revoke(user=common.user(args.as_user), token_id=args.id)
+    _print({"id": token.pk, "revoked": True}, args.json, f"token {token.pk} revoked")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -369,6 +422,20 @@ def build_parser() -> argparse.ArgumentParser:
         p = command(name, func, help, proc)
         p.add_argument("id", type=int)
         acting(p)
+
+    tok = sub.add_parser("token", help="personal API tokens").add_subparsers(
+        dest="token_command", required=True
+    )
+    p = command("create", cmd_token_create, "create an API token for a user (shown once)", tok)
+    p.add_argument("--user", required=True, metavar="NAME")
+    p.add_argument("--scope", choices=["read", "write"], default="read")
+    p.add_argument("--expires", type=int, default=90, metavar="DAYS")
+    p.add_argument("--name", default="", help="a label to recognise it by")
+    p = command("list", cmd_token_list, "a user's tokens", tok)
+    p.add_argument("--user", required=True, metavar="NAME")
+    p = command("revoke", cmd_token_revoke, "revoke a token", tok)
+    p.add_argument("id", type=int)
+    p.add_argument("--as", dest="as_user", required=True, metavar="USERNAME")
 
     p = sub.add_parser(
         "manage", help="Django's management commands (migrate, createsuperuser, ...)"

@@ -35,7 +35,9 @@ INSTALLED_APPS = [
     "concord.procedures",
     "concord.records",
     "concord.notifications",
+    "concord.api",
     "concord.web",
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +179,19 @@ CONCORD_BASE_URL = os.environ.get("CONCORD_BASE_URL", "http://127.0.0.1:8000")
 CONCORD_REMINDER_HOURS = [
     int(h) for h in os.environ.get("CONCORD_REMINDER_HOURS", "24,1").split(",") if h.strip()
 ]
+#: Without a second factor in the session, a user reaches material only up to this level; with the
+#: default ("NONE") every page needs the second factor.
+_SECOND_FACTOR_ABOVE = os.environ.get("CONCORD_SECOND_FACTOR_ABOVE", "NONE").strip().upper()
+CONCORD_SECOND_FACTOR_REQUIRED = _SECOND_FACTOR_ABOVE == "NONE"
+CONCORD_SECOND_FACTOR_ABOVE = (
+    0
+    if CONCORD_SECOND_FACTOR_REQUIRED
+    else {"PUBLIC": 0, "UNCLASSIFIED": 1, "RESTRICTED": 2, "CONFIDENTIAL": 3, "SECRET": 4}[
+        _SECOND_FACTOR_ABOVE
+    ]
+)
+#: API requests per minute for one token.
+CONCORD_API_RATE = os.environ.get("CONCORD_API_RATE", "600/m")
 #: Seconds between two looks at the record by a live stream.
 CONCORD_LIVE_POLL = float(os.environ.get("CONCORD_LIVE_POLL", "0.25"))
 

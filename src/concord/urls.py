@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from concord.api.routes import api
 from concord.web import accounts, live, views
 
 urlpatterns = [
@@ -34,5 +35,6 @@ urlpatterns = [
     path("accounts/two-factor/", accounts.setup, name="two-factor-setup"),
     path("accounts/logout/", accounts.sign_out, name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

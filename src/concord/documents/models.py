@@ -47,6 +47,12 @@ class Document(models.Model):
         "alliance.State", blank=True, related_name="releasable_documents"
     )
     body = models.ForeignKey("alliance.Body", on_delete=models.PROTECT, related_name="documents")
+    distribution = models.ManyToManyField(
+        "alliance.User",
+        blank=True,
+        related_name="distributed_documents",
+        help_text="people given a need to know beyond the owning body",
+    )
     created_by = models.ForeignKey("alliance.User", on_delete=models.PROTECT)
     created_at = models.DateTimeField()
 
@@ -99,6 +105,12 @@ class Paragraph(AppendOnly):
     number = models.PositiveIntegerField()
     text = models.TextField()
     text_fr = models.TextField(blank=True)
+    classification = models.IntegerField(
+        null=True,
+        blank=True,
+        choices=[(c.value, c.label) for c in Classification],
+        help_text="portion marking; empty: the document's own level",
+    )
 
     class Meta:
         ordering = ["revision", "number"]

@@ -31,6 +31,8 @@ class Reader:
     state: str | None = None
     state_is_member: bool = False  # the reader's state is an ally today
     state_is_partner: bool = False  # the reader's state is a partner today
+    #: The highest level reachable in this session: without a second factor it may be capped.
+    max_level: Classification = Classification.COSMIC_TOP_SECRET
 
 
 @dataclass(frozen=True, slots=True)

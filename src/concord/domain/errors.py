@@ -55,3 +55,9 @@ class DeadlinePassed(IllegalTransition):
     """The action came at or after the procedure's expiry instant."""
 
     code = "deadline_passed"
+
+
+class StaleVersion(DomainError):
+    """The change was based on a version that has since changed (a lost update averted)."""
+
+    code = "precondition_failed"

@@ -38,6 +38,12 @@ class Tag(StrEnum):
     AD_REFERENDUM_CONFIRMED = "procedure.ad_referendum.confirmed"
     AD_REFERENDUM_WITHDRAWN = "procedure.ad_referendum.withdrawn"
     DECISION_RECORDED = "decision.recorded"
+    SIGNED_IN = "account.signed_in"
+    SIGN_IN_FAILED = "account.sign_in_failed"
+    SIGNED_OUT = "account.signed_out"
+    TOKEN_CREATED = "account.token.created"
+    TOKEN_REVOKED = "account.token.revoked"
+    ACCESS_REFUSED = "access.refused"
 
 
 def procedure_tag(kind: Kind, action: Action, position: PositionKind | None = None) -> Tag:

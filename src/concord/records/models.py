@@ -71,3 +71,21 @@ class Decision(AppendOnly):
 
     def __str__(self) -> str:
         return self.number
+
+
+class AccessLog(AppendOnly):
+    """Reads of classified material, token uses and refusals: who, what, when, through which
+    channel. Reviewed by auditors; never changed."""
+
+    at = models.DateTimeField(db_index=True)
+    username = models.CharField(max_length=150, db_index=True)
+    channel = models.CharField(max_length=20, help_text="web, api, feed, stream, export, admin")
+    action = models.CharField(max_length=20, help_text="read, token_used, refused")
+    subject = models.CharField(max_length=200)
+    level = models.IntegerField(null=True, blank=True, help_text="classification of what was read")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.subject} ({self.channel})"

@@ -16,7 +16,10 @@ from concord.procedures.models import Participant, Procedure
 from concord.records.models import Decision
 
 
-def reader_of(user: User, today: date | None = None) -> Reader:
+def reader_of(user: User, today: date | None = None, verified: bool | None = None) -> Reader:
+    """The reader a user is now. Without a second factor in this session, the reader reaches only
+    up to ``CONCORD_SECOND_FACTOR_ABOVE``."""
+    from django.conf import settings
     from django.utils import timezone
 
     day = today or timezone.now().date()
@@ -26,6 +29,9 @@ def reader_of(user: User, today: date | None = None) -> Reader:
             if m.valid_on(day):
                 member |= m.kind == MembershipKind.MEMBER
                 partner |= m.kind == MembershipKind.PARTNER
+    if verified is None:
+        is_verified = getattr(user, "is_verified", None)
+        verified = bool(is_verified()) if callable(is_verified) else True
     return Reader(
         username=user.username,
         role=Role(user.role) if user.role else Role.ADMINISTRATOR,
@@ -33,6 +39,11 @@ def reader_of(user: User, today: date | None = None) -> Reader:
         state=user.state_id,
         state_is_member=member,
         state_is_partner=partner and not member,
+        max_level=(
+            Classification.COSMIC_TOP_SECRET
+            if verified
+            else Classification(settings.CONCORD_SECOND_FACTOR_ABOVE)
+        ),
     )
 
 
@@ -40,6 +51,7 @@ def document_filter(reader: Reader, prefix: str = "") -> Q:
     """A filter on documents (``prefix`` leads to a document from another model)."""
     f = (lambda name: f"{prefix}{name}") if prefix else (lambda name: name)
     public = Q(**{f("classification"): Classification.PUBLIC})
+    reachable = Q(**{f("classification__lte"): int(reader.max_level)})
     clearance = Q(**{f("classification__lt"): Classification.CONFIDENTIAL}) | Q(
         **{f("classification__lte"): int(reader.clearance)}
     )
@@ -56,17 +68,24 @@ def document_filter(reader: Reader, prefix: str = "") -> Q:
         )
     else:
         nationality = Q(pk__in=[])
+    listed = Q(
+        Exists(
+            Document.distribution.through.objects.filter(
+                document_id=OuterRef(f("pk")), user__username=reader.username
+            )
+        )
+    )
     if reader.role in SERVES_EVERY_BODY:
         need = Q()
     elif reader.state is not None and reader.state_is_member:
         restricted = Body.member_states.through.objects.filter(body_id=body_ref)
-        listed = Body.member_states.through.objects.filter(body_id=body_ref, state_id=reader.state)
-        need = ~Q(Exists(restricted)) | Q(Exists(listed))
+        member = Body.member_states.through.objects.filter(body_id=body_ref, state_id=reader.state)
+        need = ~Q(Exists(restricted)) | Q(Exists(member))
     elif reader.state is not None and reader.state_is_partner:
         need = Q(Exists(Format.objects.filter(body_id=body_ref, partners=reader.state)))
     else:
         need = Q(pk__in=[])
-    return public | (clearance & nationality & need)
+    return public | (reachable & clearance & nationality & (need | listed))
 
 
 def documents(user: User) -> QuerySet[Document]:
@@ -105,8 +124,47 @@ def item_of(document: Document) -> Item:
         body=body.code,
         body_members=members,
         body_partners=partners,
+        distribution=frozenset(document.distribution.values_list("username", flat=True)),
     )
 
 
 def may_read_document(user: User, document: Document) -> bool:
     return may_read(reader_of(user), item_of(document))
+
+
+def visible_paragraphs(user: User, document: Document, paragraphs) -> list[tuple[object, bool]]:
+    """Each paragraph with whether this reader may see it (portion markings)."""
+    from concord.domain.access import may_read_portion
+
+    reader, item = reader_of(user), item_of(document)
+    return [
+        (
+            p,
+            may_read_portion(
+                reader,
+                item,
+                Classification(p.classification) if p.classification is not None else None,
+            ),
+        )
+        for p in paragraphs
+    ]
+
+
+def log_read(
+    user: User, channel: str, subject: str, level: int | None, action: str = "read"
+) -> None:
+    """Log a read of classified material (RESTRICTED and above), a token use or a refusal."""
+    from django.utils import timezone
+
+    from concord.records.models import AccessLog
+
+    if action == "read" and (level is None or level < Classification.RESTRICTED):
+        return
+    AccessLog.objects.create(
+        at=timezone.now(),
+        username=getattr(user, "username", "") or "anonymous",
+        channel=channel,
+        action=action,
+        subject=subject[:200],
+        level=level,
+    )

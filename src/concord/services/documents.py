@@ -10,7 +10,7 @@ from django.db import transaction
 from concord.alliance.models import Body, User
 from concord.documents.models import Document, Paragraph, ReferenceCounter, Revision, Series
 from concord.domain.alliance import SECRETARIAT, Role
-from concord.domain.errors import InvalidInput, NotAllowed, NotFound, _
+from concord.domain.errors import InvalidInput, NotAllowed, NotFound, StaleVersion, _
 from concord.domain.events import Tag
 from concord.domain.markings import Classification
 from concord.domain.references import Reference, valid_series
@@ -118,7 +118,13 @@ def register(
 
 
 def revise(
-    *, by: User, document: Document, paragraphs: Text, note: str = "", now: datetime | None = None
+    *,
+    by: User,
+    document: Document,
+    paragraphs: Text,
+    note: str = "",
+    now: datetime | None = None,
+    expected_revision: int | None = None,
 ) -> Revision:
     """Issue the next revision (``-REV1``, ``-REV2``, ...) with a new text."""
     if by.role not in MAY_REGISTER:
@@ -128,6 +134,12 @@ def revise(
         at = now or common.now()
         locked = Document.objects.select_for_update().get(pk=document.pk)
         last = locked.revisions.order_by("-number").first()
+        if expected_revision is not None and (last.number if last else -1) != expected_revision:
+            raise StaleVersion(
+                _("{reference} has changed since revision {number}: reload it and try again"),
+                reference=str(locked.reference),
+                number=expected_revision,
+            )
         number = (last.number + 1) if last else 0
         revision = _write_revision(locked, number, text, by, at, note)
         audit.append(

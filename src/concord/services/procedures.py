@@ -18,7 +18,7 @@ from concord.domain import procedures as core
 from concord.domain.alliance import Actor, MembershipKind, deciding_states
 from concord.domain.audit import SYSTEM_WORKER
 from concord.domain.canonical import format_instant
-from concord.domain.errors import InvalidInput, NotAllowed, NotFound, _
+from concord.domain.errors import InvalidInput, NotAllowed, NotFound, StaleVersion, _
 from concord.domain.events import Tag, opened_tag, procedure_tag
 from concord.domain.rules import DecisionRule
 from concord.domain.texts import Paragraph as TextParagraph
@@ -330,8 +330,24 @@ def break_silence(
     )
 
 
+def version(procedure_id: int) -> int:
+    """The sequence number of the procedure's latest audit event: it changes with every change."""
+    last = (
+        AuditEvent.objects.filter(subject=f"procedure:{procedure_id}")
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    return last or 0
+
+
 def extend(
-    *, procedure_id: int, by: User, expires_at: datetime, now: datetime | None = None
+    *,
+    procedure_id: int,
+    by: User,
+    expires_at: datetime,
+    now: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Procedure:
     if expires_at.tzinfo is None:
         raise InvalidInput(_("the new expiry needs a time zone (e.g. 2026-12-01T17:00:00+01:00)"))
@@ -341,6 +357,11 @@ def extend(
         at = now or common.now()
         spec, _entries, _allowed = _current(p, at, core.Action.EXTEND)
         core.check_extend(spec, expires_at, at)
+        if expected_version is not None and version(p.pk) != expected_version:
+            raise StaleVersion(
+                _("procedure {number} has changed since you read it: reload it and try again"),
+                number=p.pk,
+            )
         previous = p.expires_at
         Procedure.objects.filter(pk=p.pk).update(expires_at=expires_at)
         audit.append(

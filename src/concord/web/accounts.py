@@ -11,7 +11,9 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -23,6 +25,8 @@ from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from concord.services import security
 
 RECOVERY_CODES = 10
 
@@ -67,7 +71,9 @@ def verify(request: HttpRequest) -> HttpResponse:
         device = match_token(user, form.cleaned_data["token"].replace(" ", ""))
         if device is not None:
             otp_login(request, device)
+            security.signed_in(user.username, type(device).__name__, _address(request))
             return HttpResponseRedirect(_next(request))
+        security.sign_in_failed(user.username, "second factor", _address(request))
         form.add_error("token", _("That code is not valid (or too many attempts: wait and retry)."))
     return render(
         request,
@@ -121,8 +127,20 @@ def setup(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@receiver(user_login_failed)
+def _password_failed(sender, credentials, request=None, **kwargs) -> None:
+    username = str(credentials.get("username", ""))[:150]
+    security.sign_in_failed(username, "password", _address(request) if request else "")
+
+
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        security.signed_out(request.user.username)
     logout(request)
     messages.info(request, _("You are signed out."))
     return HttpResponseRedirect(reverse("login"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -20,10 +21,18 @@ class SecondFactorRequired:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        # Without a second factor: nothing at all by default; where the deployment allows
+        # reading up to a level without one, reading only (the access policy caps the level).
+        reading_allowed = not settings.CONCORD_SECOND_FACTOR_REQUIRED and request.method in (
+            "GET",
+            "HEAD",
+        )
         if (
             user.is_authenticated
             and not user.is_verified()
+            and not reading_allowed
             and not request.path.startswith(OPEN_BEFORE_SECOND_FACTOR)
+            and not request.path.startswith("/api/")
         ):
             return HttpResponseRedirect(
                 reverse("verify") + "?" + urlencode({"next": request.get_full_path()})

@@ -23,14 +23,14 @@ from concord.alliance.models import Body, Format, Membership, State
 from concord.documents.models import Document, Revision
 from concord.domain.alliance import MembershipKind, Role
 from concord.domain.deadlines import deadline_text
-from concord.domain.errors import DomainError
+from concord.domain.errors import DomainError, NotAllowed
 from concord.domain.procedures import CAPITAL_ONLY, KIND_POSITIONS, Kind, PositionKind
 from concord.domain.procedures import State as ProcedureState
 from concord.domain.texts import search_words
 from concord.notifications.models import Notification, Webhook
 from concord.procedures.models import Procedure
 from concord.records.models import AuditEvent
-from concord.services import access, labels, notifications
+from concord.services import access, labels, notifications, security
 from concord.services import procedures as service
 
 # -- shared pieces --------------------------------------------------------------------------------
@@ -363,6 +363,9 @@ def _act(request: HttpRequest, pk: int, action) -> HttpResponse:
     _visible_procedure(request, pk)
     try:
         action()
+    except NotAllowed as exc:
+        security.refused(request.user, channel="web", subject=f"procedure:{pk}", reason=str(exc))
+        messages.error(request, labels.error_text(exc))
     except DomainError as exc:
         messages.error(request, labels.error_text(exc))
     else:

@@ -1,0 +1,288 @@
+"""The shapes of what the API reads and writes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+
+class Problem(Schema):
+    """An error, as RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = ""
+    code: str = ""
+
+
+class StateOut(Schema):
+    iso3: str
+    name_en: str
+    name_fr: str
+    population_millions: str
+
+
+class MembershipOut(Schema):
+    state: str
+    kind: Literal["member", "partner"]
+    since: date
+    until: date | None
+
+
+class FormatOut(Schema):
+    code: str
+    name: str
+    name_fr: str
+    partners: list[str]
+
+
+class BodyOut(Schema):
+    code: str
+    name: str
+    name_fr: str
+    kind: str
+    parent: str | None
+    chair: str | None
+    seat_timezone: str
+    rule: dict[str, Any]
+    minimum_silence_seconds: int
+    ministerial_objections: bool
+    coalitions_within: bool
+    delegated_authority: bool
+    members: list[str] | None = Field(description="the states listed; null: every ally")
+    formats: list[FormatOut]
+
+
+class ParagraphOut(Schema):
+    number: int
+    text: str
+    text_fr: str
+    marking: str
+    withheld: bool = Field(description="true: the reader may not see this paragraph")
+
+
+class RevisionOut(Schema):
+    reference: str
+    number: int
+    note: str
+    created_at: datetime
+    paragraphs: list[ParagraphOut]
+
+
+class DocumentOut(Schema):
+    reference: str
+    title: str
+    title_fr: str
+    classification: str
+    marking: str
+    releasable_to: list[str]
+    body: str
+    latest_revision: int
+    created_at: datetime
+
+
+class DocumentDetailOut(DocumentOut):
+    revision: RevisionOut
+
+
+class ParagraphIn(Schema):
+    text: str = Field(min_length=1, max_length=20000)
+    text_fr: str = Field("", max_length=20000)
+
+
+class DocumentIn(Schema):
+    series: str = Field(min_length=1, max_length=16)
+    title: str = Field(min_length=1, max_length=300)
+    title_fr: str = Field("", max_length=300)
+    body: str = Field(min_length=1, max_length=20)
+    classification: Literal[
+        "PUBLIC", "UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET", "COSMIC_TOP_SECRET"
+    ] = "UNCLASSIFIED"
+    releasable_to: list[str] = Field(default_factory=list, max_length=50)
+    paragraphs: list[ParagraphIn] = Field(min_length=1, max_length=5000)
+
+
+class TextIn(Schema):
+    paragraphs: list[ParagraphIn] = Field(min_length=1, max_length=5000)
+    note: str = Field("", max_length=300)
+
+
+class ParticipantOut(Schema):
+    state: str
+    stance: str
+    latest: str | None
+    pending: bool
+
+
+class PositionOut(Schema):
+    seq: int
+    state: str
+    kind: str
+    grounds: str | None
+    statement: str
+    paragraph: int | None
+    filed_by: str
+    ministerial: bool
+    at: str
+
+
+class OutcomeOut(Schema):
+    state: str
+    decided_at: str | None
+    final: bool
+    recorded: bool
+    called_up_by: list[str]
+    bound: list[str]
+
+
+class DecisionBrief(Schema):
+    number: str
+    reference: str
+    text_sha256: str
+    adopted_at: str | None
+    bound: list[str]
+    standing_aside: list[str]
+    footnotes: list[dict[str, Any]]
+    statements: list[dict[str, Any]]
+
+
+class ProcedureOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    format: str | None
+    document: str | None
+    state: str
+    state_label: str
+    recorded_state: str
+    opened_at: str | None
+    expires_at: str | None
+    expiry_text: str
+    decided_at: str | None
+    objecting: list[str]
+    pending: list[str]
+
+
+class ProcedureDetailOut(ProcedureOut):
+    rule: dict[str, Any]
+    ministerial_objections: bool
+    coalitions_within: bool
+    participants: list[ParticipantOut]
+    positions: list[PositionOut]
+    outcome: OutcomeOut
+    decision: DecisionBrief | None
+    version: int = Field(description="changes with every change; send it back in If-Match")
+
+
+class ProcedureIn(Schema):
+    kind: Literal["silence", "meeting", "written", "delegated"]
+    body: str = Field(min_length=1, max_length=20)
+    document: str | None = Field(None, max_length=40)
+    expires_at: datetime
+    title: str = Field("", max_length=300)
+    format: str | None = Field(None, max_length=30)
+
+
+class PositionIn(Schema):
+    state: str = Field(min_length=3, max_length=3)
+    kind: Literal[
+        "break",
+        "join",
+        "object",
+        "ad_referendum",
+        "stand_aside",
+        "footnote",
+        "footnote_withdrawn",
+        "statement",
+        "approve",
+        "abstain",
+        "scrutiny_reservation",
+        "call_up",
+        "countersigned",
+        "ad_ref_confirmed",
+        "ad_ref_withdrawn",
+    ]
+    statement: str = Field("", max_length=10000)
+    paragraph: int | None = Field(None, ge=1, le=100000)
+    grounds: Literal["", "objection", "amendment"] = ""
+
+
+class ExtendIn(Schema):
+    expires_at: datetime
+
+
+class DecisionOut(Schema):
+    number: str
+    procedure: int
+    title: str
+    body: str
+    reference: str
+    text_sha256: str
+    adopted_at: datetime
+    bound: list[str]
+    standing_aside: list[str]
+    footnotes: list[dict[str, Any]]
+    statements: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    url: str
+    procedure: int | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class ReadIn(Schema):
+    ids: list[int] | None = Field(None, max_length=1000)
+
+
+class CountOut(Schema):
+    count: int
+
+
+class VerifyOut(Schema):
+    ok: bool
+    checked: int
+    first_bad_seq: int | None
+    reason: str
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    scope: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(description="shown once; only its digest is kept")
+
+
+class TokenIn(Schema):
+    name: str = Field("", max_length=100)
+    scope: Literal["read", "write"] = "read"
+    days: int = Field(90, ge=1, le=366)
+
+
+def page_of(item: type) -> type:
+    """A page of ``item``: the items and the cursor of the next page (null at the end)."""
+    return type(
+        f"{item.__name__}Page",
+        (Schema,),
+        {
+            "__annotations__": {"items": list[item], "next_cursor": str | None},
+        },
+    )
