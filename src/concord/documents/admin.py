@@ -3,8 +3,8 @@ from django.contrib import admin
 
 from concord.documents.models import Document, Paragraph, Revision, Series
 from concord.domain.markings import Classification
-from concord.records.admin_audit import AuditedAdmin, ReadOnlyAdmin
-from concord.services import documents
+from concord.records.admin_audit import AccessFiltered, AuditedAdmin, ReadOnlyAdmin
+from concord.services import access, documents
 
 
 @admin.register(Series)
@@ -45,12 +45,15 @@ class NewDocumentForm(forms.ModelForm):
 
 
 @admin.register(Document)
-class DocumentAdmin(AuditedAdmin):
+class DocumentAdmin(AccessFiltered, AuditedAdmin):
+    def access_filter(self, request, queryset):
+        return queryset.filter(pk__in=access.documents(request.user).values("pk"))
+
     list_display = ["__str__", "title", "classification", "body", "created_at"]
     list_filter = ["classification", "body", "series"]
     search_fields = ["title", "title_fr"]
     readonly_fields = ["series", "year", "number", "created_by", "created_at"]
-    filter_horizontal = ["releasable_to"]
+    filter_horizontal = ["releasable_to", "distribution"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -106,6 +109,9 @@ class ParagraphInline(admin.TabularInline):
 
 
 @admin.register(Revision)
-class RevisionAdmin(ReadOnlyAdmin):
+class RevisionAdmin(AccessFiltered, ReadOnlyAdmin):
+    def access_filter(self, request, queryset):
+        return queryset.filter(document__in=access.documents(request.user).values("pk"))
+
     list_display = ["__str__", "note", "created_by", "created_at"]
     inlines = [ParagraphInline]

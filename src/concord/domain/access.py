@@ -15,7 +15,7 @@ PUBLIC documents are open to every signed-in user.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from concord.domain.alliance import Role
 from concord.domain.markings import Classification
@@ -70,8 +70,20 @@ def needs_to_know(reader: Reader, item: Item) -> bool:
 def may_read(reader: Reader, item: Item) -> bool:
     if item.level is Classification.PUBLIC:
         return True
+    if item.level > reader.max_level:
+        return False
     return (
         cleared(reader, item.level)
         and nationality_allows(reader, item)
         and needs_to_know(reader, item)
     )
+
+
+def may_read_portion(reader: Reader, item: Item, portion: Classification | None) -> bool:
+    """A paragraph with its own (portion) marking: the reader must be able to read the document
+    and the paragraph's level. A paragraph without a marking takes the document's."""
+    if not may_read(reader, item):
+        return False
+    if portion is None or portion <= item.level:
+        return True
+    return may_read(reader, replace(item, level=portion))

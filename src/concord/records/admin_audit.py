@@ -41,3 +41,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+
+class AccessFiltered(admin.ModelAdmin):
+    """The back office applies the access policy too: a staff member sees only what they may read.
+    Subclasses name the filter in ``access_filter``."""
+
+    def access_filter(self, request: Any, queryset: Any) -> Any:
+        return queryset.none()
+
+    def get_queryset(self, request: Any) -> Any:
+        return self.access_filter(request, super().get_queryset(request))
+
+
+class AuditorsOnly(ReadOnlyAdmin):
+    """The record itself (its events and the access log) is for auditors."""
+
+    def has_view_permission(self, request: Any, obj: Any = None) -> bool:
+        return getattr(request.user, "role", "") == "auditor"
+
+    def has_module_permission(self, request: Any) -> bool:
+        return self.has_view_permission(request)

@@ -76,7 +76,7 @@ def document_filter(reader: Reader, prefix: str = "") -> Q:
         )
     )
     if reader.role in SERVES_EVERY_BODY:
-        need = Q()
+        need = Q(pk__isnull=False)  # always true; an empty Q() would vanish from the OR below
     elif reader.state is not None and reader.state_is_member:
         restricted = Body.member_states.through.objects.filter(body_id=body_ref)
         member = Body.member_states.through.objects.filter(body_id=body_ref, state_id=reader.state)

@@ -455,11 +455,18 @@ def _record_decision(p: Procedure, ev: core.Evaluation, at: datetime, actor: str
     number = allocate_number(series, ev.decided_at.year)
     if p.revision is not None:
         reference = p.revision.reference
-        paragraphs = [
-            TextParagraph(x.number, x.text, x.text_fr) for x in p.revision.paragraphs.all()
+        rows = list(p.revision.paragraphs.all())
+        level = p.revision.document.classification
+        paragraphs = [TextParagraph(x.number, x.text, x.text_fr) for x in rows]
+        # Portions marked above the document's level stay out of the searchable words.
+        searchable = [
+            TextParagraph(x.number, x.text, x.text_fr)
+            for x in rows
+            if x.classification is None or x.classification <= level
         ]
     else:
         reference, paragraphs = f"procedure {p.pk}", [TextParagraph(1, p.title)]
+        searchable = paragraphs
     timeline = [
         {"seq": e.seq, "at": format_instant(e.at), "actor": e.actor, "tag": e.tag}
         for e in AuditEvent.objects.filter(subject=f"procedure:{p.pk}").order_by("seq")
@@ -487,7 +494,7 @@ def _record_decision(p: Procedure, ev: core.Evaluation, at: datetime, actor: str
                     p.body.code,
                     f"{series.code}({ev.decided_at.year}){number:04d}",
                 ]
-                + [f"{x.text} {x.text_fr}" for x in paragraphs]
+                + [f"{x.text} {x.text_fr}" for x in searchable]
                 + [s.statement for s in (*ev.statements, *ev.footnotes)]
             )
         ),

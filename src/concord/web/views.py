@@ -217,6 +217,7 @@ def _document_by_reference(request: HttpRequest, ref: str) -> tuple[Document, Re
 @login_required
 def document_detail(request: HttpRequest, ref: str) -> HttpResponse:
     document, revision = _document_by_reference(request, ref)
+    access.log_read(request.user, "web", f"document:{revision.reference}", document.classification)
     now = timezone.now()
     rows = [
         procedure_row(p, service.evaluate(p, now), _zone(request))
@@ -231,7 +232,12 @@ def document_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "document": document,
             "revision": revision,
             "revisions": document.revisions.order_by("number"),
-            "paragraphs": revision.paragraphs.all(),
+            "paragraphs": [
+                {"p": para, "visible": visible}
+                for para, visible in access.visible_paragraphs(
+                    request.user, document, revision.paragraphs.all()
+                )
+            ],
             "marking": document.marking(),
             "rows": rows,
         },
@@ -345,9 +351,12 @@ def _procedure_context(request: HttpRequest, p: Procedure) -> dict[str, Any]:
 
 @login_required
 def procedure_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(
-        request, "web/procedure.html", _procedure_context(request, _visible_procedure(request, pk))
-    )
+    p = _visible_procedure(request, pk)
+    if p.revision is not None:
+        access.log_read(
+            request.user, "web", f"procedure:{p.pk}", p.revision.document.classification
+        )
+    return render(request, "web/procedure.html", _procedure_context(request, p))
 
 
 @login_required
@@ -487,7 +496,17 @@ def decision_detail(request: HttpRequest, number: str) -> HttpResponse:
     if decision is None:
         raise Http404(_("No such decision."))
     p = decision.procedure
-    paragraphs = p.revision.paragraphs.all() if p.revision else []
+    paragraphs = []
+    if p.revision:
+        access.log_read(
+            request.user, "web", f"decision:{decision.number}", p.revision.document.classification
+        )
+        paragraphs = [
+            {"p": para, "visible": visible}
+            for para, visible in access.visible_paragraphs(
+                request.user, p.revision.document, p.revision.paragraphs.all()
+            )
+        ]
     states = _states_by_code()
     return render(
         request,
