@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.responses import Status
 from ninja.security import HttpBearer
 from ninja.throttling import AuthRateThrottle
 
@@ -366,7 +367,7 @@ def create_document(request: HttpRequest, data: s.DocumentIn):
     d = _documents(request).filter(pk=revision.document_id).first()
     if d is None:  # registered, but above what this session may read
         raise Http404("registered, but not visible to you")
-    return 201, {**_document(d), "revision": _revision(request, d, revision)}
+    return Status(201, {**_document(d), "revision": _revision(request, d, revision)})
 
 
 @docs.put(
@@ -396,7 +397,7 @@ def revise_document(request: HttpRequest, ref: str, data: s.TextIn, response: Ht
     )
     d = _documents(request).get(pk=d.pk)
     response["ETag"] = _etag(d)
-    return 201, {**_document(d), "revision": _revision(request, d, revision)}
+    return Status(201, {**_document(d), "revision": _revision(request, d, revision)})
 
 
 def _if_match(request: HttpRequest, prefix: str) -> int | None:
@@ -486,7 +487,7 @@ def open_procedure(request: HttpRequest, data: s.ProcedureIn, response: HttpResp
         title=data.title,
         format=fmt,
     )
-    return 201, _procedure_detail(request, p, response)
+    return Status(201, _procedure_detail(request, p, response))
 
 
 @procs.post(
@@ -511,7 +512,7 @@ def file_position(request: HttpRequest, pk: int, data: s.PositionIn, response: H
         paragraph=data.paragraph,
         grounds=data.grounds,
     )
-    return 201, _procedure_detail(request, p, response)
+    return Status(201, _procedure_detail(request, p, response))
 
 
 @procs.patch(
@@ -689,7 +690,7 @@ def create_token(request: HttpRequest, data: s.TokenIn):
     plain, token = token_service.create(
         user=request.user, scope=data.scope, days=data.days, name=data.name
     )
-    return 201, {**_token(token), "token": plain}
+    return Status(201, {**_token(token), "token": plain})
 
 
 @account.delete("/tokens/{token_id}", response={200: s.TokenOut, 403: s.Problem, 404: s.Problem})
