@@ -286,3 +286,22 @@ def test_refusals_are_shown_in_the_users_language(client, council):
     verified_login(client, user)
     page = client.post(f"/procedures/{p.pk}/break/", {"statement": " "}, follow=True)
     assert "exige une déclaration écrite" in page.content.decode()
+
+
+def test_tokens_are_managed_from_the_profile(client, council):
+    from concord.api.models import ApiToken
+
+    user = delegate("FRA")
+    verified_login(client, user)
+    page = client.post(
+        "/profile/tokens/", {"name": "ministry", "scope": "write", "days": "30"}, follow=True
+    )
+    assert "cnc_" in page.content.decode()
+    token = ApiToken.objects.get(user=user)
+    assert token.scope == "write" and token.name == "ministry"
+    assert token.prefix in client.get("/profile/").content.decode()
+    client.post(f"/profile/tokens/{token.pk}/revoke/")
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    bad = client.post("/profile/tokens/", {"scope": "root", "days": "30"}, follow=True)
+    assert ApiToken.objects.filter(user=user).count() == 1 and "scope" in bad.content.decode()

@@ -30,7 +30,7 @@ from concord.domain.texts import search_words
 from concord.notifications.models import Notification, Webhook
 from concord.procedures.models import Procedure
 from concord.records.models import AuditEvent
-from concord.services import access, labels, notifications, security
+from concord.services import access, labels, notifications, security, tokens
 from concord.services import procedures as service
 
 # -- shared pieces --------------------------------------------------------------------------------
@@ -588,6 +588,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "form": form,
             "calendar_url": notifications.calendar_url(user),
             "webhooks": Webhook.objects.filter(owner=user),
+            "tokens": tokens.of(user),
         },
         status=400 if form.errors else 200,
     )
@@ -613,6 +614,36 @@ def webhook_add(request: HttpRequest) -> HttpResponse:
             request, _("Webhook added. Its signing secret: %(secret)s") % {"secret": hook.secret}
         )
     return HttpResponseRedirect(reverse("profile") + "#webhooks")
+
+
+@login_required
+@require_POST
+def token_add(request: HttpRequest) -> HttpResponse:
+    days = request.POST.get("days", "90")
+    try:
+        plain, _token = tokens.create(
+            user=request.user,
+            scope=request.POST.get("scope", "read"),
+            days=int(days) if days.isdigit() else 0,
+            name=request.POST.get("name", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, labels.error_text(exc))
+    else:
+        messages.success(
+            request, _("Your new API token (shown only now): %(token)s") % {"token": plain}
+        )
+    return HttpResponseRedirect(reverse("profile") + "#tokens")
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        tokens.revoke(user=request.user, token_id=pk)
+    except DomainError as exc:
+        messages.error(request, labels.error_text(exc))
+    return HttpResponseRedirect(reverse("profile") + "#tokens")
 
 
 @login_required
