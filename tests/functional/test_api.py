@@ -285,3 +285,24 @@ def test_simultaneous_conflicting_edits_lose_nothing(transactional_db):
         codes = sorted(pool.map(put, range(6)))
     assert codes == [201, 412, 412, 412, 412, 412]
     assert rev.document.revisions.count() == 2
+
+
+def test_the_api_is_throttled_per_token(council, settings):
+    settings.CONCORD_API_RATE = "3/m"
+    client = _client(delegate("FRA"))
+    codes = [client.get("/api/states").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    response = client.get("/api/states")
+    assert response["Content-Type"] == "application/problem+json" and "Retry-After" in response
+    assert _client(delegate("DEU")).get("/api/states").status_code == 200  # per token
+
+
+def test_weak_passwords_are_refused(council):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    user = delegate("FRA")
+    for weak in ("short1", "password1234", "123456789012", user.username + "2026"):
+        with pytest.raises(ValidationError):
+            validate_password(weak, user)
+    validate_password("quiet-harbour-lantern-47", user)

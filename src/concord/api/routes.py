@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Router
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.responses import Status
 from ninja.security import HttpBearer
 from ninja.throttling import AuthRateThrottle
@@ -75,12 +75,23 @@ class TokenAuth(HttpBearer):
         return found
 
 
+class TokenRateThrottle(AuthRateThrottle):
+    """Requests per token, at the rate the settings name (read at each request)."""
+
+    def __init__(self) -> None:
+        super().__init__(settings.CONCORD_API_RATE)
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.num_requests, self.duration = self.parse_rate(settings.CONCORD_API_RATE)
+        return super().allow_request(request)
+
+
 api = NinjaAPI(
     title="Concord API",
     version="1",
     description=(__doc__ or "").strip(),
     auth=TokenAuth(),
-    throttle=[AuthRateThrottle(settings.CONCORD_API_RATE)],
+    throttle=[TokenRateThrottle()],
     urls_namespace="api",
 )
 
@@ -129,6 +140,14 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem(request, 404, str(exc) or "not found", "not_found")
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    response = problem(request, 429, "too many requests for this token: slow down", "throttled")
+    if exc.wait:
+        response["Retry-After"] = str(int(exc.wait) + 1)
+    return response
 
 
 @api.exception_handler(HttpError)
