@@ -24,8 +24,14 @@ lint: $(BIN)/concord-installed
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# Every test under tests/ (pyproject's testpaths), the browser tests in tests/browser included:
+# they drive /usr/bin/chromium and skip themselves when it is missing.
 test-sqlite: $(BIN)/concord-installed
 	$(BIN)/pytest
+
+# The browser tests alone; screenshots go to artifacts/browser/.
+test-browser: $(BIN)/concord-installed
+	$(BIN)/pytest tests/browser
 
 test-postgres: $(BIN)/concord-installed
 	CONCORD_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not sqlite_only" tests/integration tests/functional
