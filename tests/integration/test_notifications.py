@@ -204,3 +204,15 @@ def test_capital_hears_of_its_states_procedures(silence, people):
     official = capital("FRA")
     notifications.process_events(T0 + H)
     assert Notification.objects.filter(user=official).exists()
+
+
+def test_no_reminder_longer_than_the_procedure(council, paper, people):
+    short = service.open_silence(
+        by=council.chair, body=council, revision=paper, expires_at=T0 + timedelta(hours=2), now=T0
+    )
+    notifications.send_reminders(T0 + timedelta(minutes=5))
+    assert not Reminder.objects.filter(procedure=short).exists()  # 24 h: longer than it runs
+    notifications.send_reminders(T0 + timedelta(minutes=65))
+    assert list(
+        Reminder.objects.filter(procedure=short).values_list("hours_before", flat=True)
+    ) == [1]

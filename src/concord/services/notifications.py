@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -222,6 +222,8 @@ def send_reminders(now: datetime | None = None) -> int:
                 state=ProcedureState.OPEN,
                 expires_at__gt=at,
                 expires_at__lte=at + timedelta(hours=hours),
+                # no "24 h before" reminder for a procedure that runs for less than that
+                opened_at__lte=F("expires_at") - timedelta(hours=hours),
                 kind__in=[Kind.SILENCE, Kind.WRITTEN, Kind.DELEGATED],
             )
         )

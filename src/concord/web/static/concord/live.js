@@ -5,17 +5,19 @@
   var offset = meta ? Date.parse(meta.content) - Date.now() : 0; // server clock minus ours
 
   function pad(n) { return n < 10 ? "0" + n : "" + n; }
-  function format(ms) {
+  function format(ms, units) {
+    var u = (units || "d|h|min|s").split("|");
     var s = Math.floor(ms / 1000), d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600);
     var m = Math.floor((s % 3600) / 60), sec = s % 60;
-    return (d ? d + " d " : "") + (d || h ? h + " h " : "") + pad(m) + " min " + pad(sec) + " s";
+    return (d ? d + " " + u[0] + " " : "") + (d || h ? h + " " + u[1] + " " : "") +
+      pad(m) + " " + u[2] + " " + pad(sec) + " " + u[3];
   }
   var refreshOnExpiry = null;
   function tick() {
     var now = Date.now() + offset;
     document.querySelectorAll("[data-expires]").forEach(function (el) {
       var left = Date.parse(el.dataset.expires) - now;
-      if (left > 0) { el.textContent = format(left); return; }
+      if (left > 0) { el.textContent = format(left, el.dataset.units); return; }
       if (el.dataset.done) { return; }
       el.dataset.done = "1";
       el.textContent = el.dataset.expiredText || "expired";
