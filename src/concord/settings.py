@@ -82,6 +82,11 @@ TEMPLATES = [
 def _database() -> dict:
     url = os.environ.get("CONCORD_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'concord.sqlite3'}"
     config = dj_database_url.parse(url, conn_max_age=0)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Fail fast when the database is unreachable: pages answer 503 instead of hanging.
+        config.setdefault("OPTIONS", {})["connect_timeout"] = int(
+            os.environ.get("CONCORD_DB_CONNECT_TIMEOUT", "3")
+        )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Writers queue instead of failing: BEGIN IMMEDIATE takes the write lock up front.
         config["OPTIONS"] = {

@@ -40,3 +40,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "concord.web.errors.server_error"

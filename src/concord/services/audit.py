@@ -13,6 +13,9 @@ from concord.domain.canonical import canonical_json
 from concord.domain.events import Tag
 from concord.records.models import AuditEvent, AuditHead
 
+#: The PostgreSQL notification channel on which committed audit sequence numbers are announced.
+CHANNEL = "concord_events"
+
 
 def append(
     *, actor: str, tag: Tag, subject: str, payload: Mapping[str, Any], at: datetime
@@ -45,6 +48,11 @@ def append(
     )
     head.seq, head.hash = seq, digest
     head.save(update_fields=["seq", "hash"])
+    if connection.vendor == "postgresql":
+        # Delivered when (and only if) the transaction commits, to every listening process on
+        # every host: live streams wake at once instead of polling.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(seq)])
     return event
 
 

@@ -9,20 +9,90 @@ and connecting. Any process on any host can serve a stream: the record is the so
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from concord.records.models import AuditEvent
 from concord.services import access
+from concord.services.audit import CHANNEL
 
 KEEP_ALIVE = 15.0
+#: With PostgreSQL's notifications working, a stream still looks at the record this often.
+SAFETY_POLL = 5.0
 #: A stream ends after this long; the browser reconnects at once with Last-Event-ID.
 LIFETIME = 300.0
+
+
+class Wakeup:
+    """Wakes the streams of this process when an audit event is committed anywhere.
+
+    On PostgreSQL one connection per process LISTENs on the channel the audit chain NOTIFYs
+    (``concord.services.audit.CHANNEL``), so an event raised in any process on any host reaches
+    the streams here at once. Elsewhere, or while that connection is down, streams poll.
+    """
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.event = asyncio.Event()
+        self.listening = False
+        self.task: asyncio.Task[None] | None = None
+
+    def current(self) -> asyncio.Event:
+        """The event to wait on; take it *before* looking at the record, so that nothing
+        committed in between is missed."""
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:
+            self.loop, self.event, self.listening = loop, asyncio.Event(), False
+            if connection.vendor == "postgresql":
+                self.task = loop.create_task(self._listen(dict(connection.settings_dict)))
+        return self.event
+
+    def _fire(self) -> None:
+        fired, self.event = self.event, asyncio.Event()
+        fired.set()
+
+    async def _listen(self, db: dict) -> None:
+        import psycopg
+
+        params = {
+            "dbname": db["NAME"],
+            "user": db.get("USER") or None,
+            "password": db.get("PASSWORD") or None,
+            "host": db.get("HOST") or None,
+            "port": db.get("PORT") or None,
+            "connect_timeout": 3,
+        }
+        while True:
+            try:
+                conn = await psycopg.AsyncConnection.connect(
+                    autocommit=True, **{k: v for k, v in params.items() if v is not None}
+                )
+                async with conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening = True
+                    self._fire()  # look once: something may have passed while not listening
+                    async for _note in conn.notifies():
+                        self._fire()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database went away: poll meanwhile, and reconnect
+                self.listening = False
+                await asyncio.sleep(1.0)
+
+    async def wait(self, event: asyncio.Event, poll: float) -> None:
+        timeout = max(SAFETY_POLL, poll) if self.listening else poll
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout)
+
+
+wakeup = Wakeup()
 
 
 def _verified(request: HttpRequest):
@@ -90,6 +160,7 @@ async def stream(request: HttpRequest, topic: str) -> HttpResponse:
         yield "retry: 1000\n\n"
         started = quiet = time.monotonic()
         while time.monotonic() - started < LIFETIME:
+            event = wakeup.current()
             if pk is not None:
                 found = await sync_to_async(_procedure_events)(user, pk, after)
                 seen = found[-1].seq if found else after
@@ -103,7 +174,7 @@ async def stream(request: HttpRequest, topic: str) -> HttpResponse:
             if time.monotonic() - quiet > KEEP_ALIVE:
                 yield ": keep-alive\n\n"
                 quiet = time.monotonic()
-            await asyncio.sleep(poll)
+            await wakeup.wait(event, poll)
 
     response = StreamingHttpResponse(events(), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"

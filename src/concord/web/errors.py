@@ -1,0 +1,41 @@
+"""Error pages. While the database cannot be reached, every request answers 503 at once (with
+Retry-After) instead of hanging or failing with a 500: nothing half-done is acknowledged."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+from django.views.defaults import server_error as django_server_error
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    exc = sys.exc_info()[1]
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return django_server_error(request)
+    if request.path.startswith("/api/"):
+        response = HttpResponse(
+            json.dumps(
+                {
+                    "type": "about:blank",
+                    "title": "Service unavailable",
+                    "status": 503,
+                    "detail": "the database cannot be reached; nothing was changed",
+                    "code": "unavailable",
+                }
+            ),
+            status=503,
+            content_type="application/problem+json",
+        )
+    else:
+        response = HttpResponse(
+            "<!doctype html><html lang='en'><title>Concord: unavailable</title>"
+            "<h1>Concord is unavailable</h1><p>The database cannot be reached; nothing was "
+            "changed. Try again in a few seconds.</p></html>",
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+    response["Retry-After"] = "5"
+    return response
