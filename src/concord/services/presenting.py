@@ -9,14 +9,7 @@ from concord.domain.deadlines import deadline_text
 from concord.domain.procedures import Evaluation, Kind, State
 from concord.domain.rules import DecisionRule
 from concord.procedures.models import Procedure
-
-
-def state_label(kind: str, ev: Evaluation) -> str:
-    if kind == Kind.SILENCE and ev.state is State.NOT_ADOPTED:
-        return "not adopted (silence broken)"
-    if kind == Kind.SILENCE and ev.state is State.OPEN and ev.objecting:
-        return "open (silence broken)"
-    return ev.state.value.replace("_", " ")
+from concord.services import labels
 
 
 def _when(value: Any) -> str | None:
@@ -32,7 +25,7 @@ def summary(p: Procedure, ev: Evaluation) -> dict[str, Any]:
         "format": p.format.code if p.format else None,
         "document": p.revision.reference if p.revision else None,
         "state": ev.state.value,
-        "state_label": state_label(p.kind, ev),
+        "state_label": labels.state_label(p.kind, ev),
         "recorded_state": p.state,
         "opened_at": _when(p.opened_at),
         "expires_at": _when(p.expires_at),
