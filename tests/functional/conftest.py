@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,3 +97,39 @@ def signed_in(cli: Cli, base: str, username: str):
     landed = post("/accounts/verify/", {"token": cli.run("demo-code", check=True).stdout.strip()})
     assert landed.endswith("/desk/"), landed
     return opener
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(cli: Cli, *args: str) -> Iterator[str]:
+    """Run ``concord serve`` on a free local port for the duration; yields its base URL."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    port = free_port()
+    proc = cli.popen("serve", "--host", "127.0.0.1", "--port", str(port), *args)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(f"{base}/accounts/login/", timeout=1):
+                    break
+            except urllib.error.HTTPError as exc:
+                exc.close()
+                raise AssertionError(f"the server answers {exc.code} on its sign-in page") from None
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError("the server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)

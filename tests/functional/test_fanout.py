@@ -6,38 +6,18 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import threading
 import time
 import urllib.request
 
 import pytest
 
-from tests.functional.conftest import Cli, signed_in
+from tests.functional.conftest import Cli, serving, signed_in
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("CONCORD_DATABASE_URL", "").startswith("postgres"),
     reason="LISTEN/NOTIFY needs PostgreSQL (make test-postgres runs it)",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(cli: Cli, workers: int = 1):
-    port = _free_port()
-    proc = cli.popen("serve", "--port", str(port), "--workers", str(workers))
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"{base}/accounts/login/", timeout=1)
-            return proc, base
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("server did not start")
 
 
 def test_an_event_written_through_one_server_reaches_a_stream_on_another(cli):
@@ -46,9 +26,7 @@ def test_an_event_written_through_one_server_reaches_a_stream_on_another(cli):
     token = slow.json("token", "create", "--user", "fra-head", "--scope", "write")["token"]
     rows = slow.json("procedure", "list")
     pid = next(r["id"] for r in rows if r["kind"] == "silence" and r["state"] == "open")
-    a_proc, a = _serve(slow, workers=2)
-    b_proc, b = _serve(slow)
-    try:
+    with serving(slow, "--workers", "2") as a, serving(slow) as b:
         opener = signed_in(slow, a, "sg")
         arrived: list[float] = []
 
@@ -65,7 +43,8 @@ def test_an_event_written_through_one_server_reaches_a_stream_on_another(cli):
         time.sleep(1.5)  # the stream is open and waiting
         sent = time.monotonic()
         request = urllib.request.Request(
-            f"{b}/api/procedures/{pid}/positions", method="POST",
+            f"{b}/api/procedures/{pid}/positions",
+            method="POST",
             data=json.dumps({"state": "FRA", "kind": "break", "statement": "No."}).encode(),
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
@@ -74,7 +53,3 @@ def test_an_event_written_through_one_server_reaches_a_stream_on_another(cli):
         listener.join(10)
         assert arrived, "the event never reached the other server's stream"
         assert arrived[0] - sent < 3.0
-    finally:
-        for proc in (a_proc, b_proc):
-            proc.terminate()
-            proc.communicate(timeout=20)

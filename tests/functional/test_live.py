@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import urllib.error
@@ -13,13 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.functional.conftest import Cli, signed_in
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.functional.conftest import Cli, free_port, serving, signed_in
 
 
 class Inbox:
@@ -34,7 +27,7 @@ class Inbox:
 @pytest.fixture(scope="module")
 def smtp():
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield controller.port, inbox
     controller.stop()
@@ -60,20 +53,8 @@ def site(cli, smtp):
         "User.objects.filter(username='fra-head').update(email='fra-head@example.org')",
         check=True,
     )
-    web = _free_port()
-    server = live.popen("serve", "--port", str(web), "--with-worker")
-    base = f"http://127.0.0.1:{web}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{base}/accounts/login/", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    try:
+    with serving(live, "--with-worker") as base:
         yield live, base
-    finally:
-        server.terminate()
-        server.communicate(timeout=20)
 
 
 def _running(live: Cli) -> int:

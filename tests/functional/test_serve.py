@@ -3,39 +3,19 @@ outcome get recorded by the worker it started."""
 
 from __future__ import annotations
 
-import socket
 import time
-import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.functional.conftest import signed_in
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.functional.conftest import serving, signed_in
 
 
 @pytest.fixture(scope="module")
 def server(cli):
     cli.run("demo", check=True)
-    port = _free_port()
-    proc = cli.popen("serve", "--port", str(port), "--with-worker")
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/login/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with serving(cli, "--with-worker") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=20)
 
 
 def test_sign_in_and_see_the_procedures(cli, server):
