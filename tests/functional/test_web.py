@@ -104,6 +104,10 @@ def test_every_main_page_renders_for_a_delegate_and_the_chair(client, council):
             response = client.get(url)
             assert response.status_code == 200, (user.username, url)
             assert "Content-Security-Policy" in response.headers
+            html = response.content.decode()
+            if "/live/" not in url:  # live fragments are parts of a page, without a title
+                title = html.split("<title>")[1].split("</title>")[0]
+                assert "<" not in title and title.endswith("· Concord"), (url, title)
     assert client.get("/procedures/999999/").status_code == 404
     assert client.get("/documents/PO(1999)0001/").status_code == 404
 
