@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from concord.domain.procedures import PositionKind
 from concord.records.models import AuditEvent
-from concord.services import demo, documents
+from concord.services import demo, documents, notifications
 from concord.services import procedures as service
 from tests.factories import BodyFactory, UserFactory, delegate, secretary, verified_login
 
@@ -121,14 +121,18 @@ def test_procedure_page_shows_the_grid_and_the_break(client, council):
     assert "Europe/Brussels" in html and 'id="statement-break"' in html
 
 
-@pytest.mark.parametrize("url", ["/desk/", "/procedures/", "/decisions/"])
+@pytest.mark.parametrize(
+    "url", ["/desk/", "/procedures/", "/decisions/", "/bodies/", "/bodies/NAC/", "/notifications/"]
+)
 def test_list_queries_do_not_grow_with_procedures(client, council, url):
     verified_login(client, delegate("FRA"))
     _procedures(council, 1)
     service.record_due_outcomes(NOW + timedelta(days=30))
+    notifications.process_events()
     few, _ = _queries(client, url)
     _procedures(council, 6, break_by=("FRA", "DEU"))
     service.record_due_outcomes(NOW + timedelta(days=30))
+    notifications.process_events()
     many, _ = _queries(client, url)
     assert few == many
 
