@@ -365,6 +365,20 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from concord import bench
+    from concord.bench.harness import BenchError, render
+
+    options = {k: getattr(args, k) for k in ("clients", "seconds", "workers", "procedures")}
+    try:
+        result = bench.run(args.name, {k: v for k, v in options.items() if v is not None})
+    except BenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    _print({k: v for k, v in result.items() if k != "table"}, args.json, render(result))
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -483,6 +497,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("revoke", cmd_token_revoke, "revoke a token", tok)
     p.add_argument("id", type=int)
     p.add_argument("--as", dest="as_user", required=True, metavar="USERNAME")
+
+    p = command("bench", cmd_bench, "measure Concord beside a reference (throwaway database)")
+    p.add_argument("name", choices=["writes", "live", "deadlines"])
+    p.add_argument("--clients", type=int, default=None, help="writes: 64; live: 500")
+    p.add_argument("--seconds", type=float, default=None, help="writes: how long (20)")
+    p.add_argument("--workers", type=int, default=None, help="server processes (2)")
+    p.add_argument("--procedures", type=int, default=None, help="deadlines: 10000")
 
     p = sub.add_parser(
         "manage", help="Django's management commands (migrate, createsuperuser, ...)"

@@ -86,7 +86,34 @@ class TokenRateThrottle(AuthRateThrottle):
         return super().allow_request(request)
 
 
-api = NinjaAPI(
+class ConcordAPI(NinjaAPI):
+    """The schema says what the API really sends: errors as ``application/problem+json``, and
+    401 (token), 422 (input) and 429 (throttle) possible on every operation."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+                operation["responses"] = responses
+                for code, text in (
+                    ("401", "Unauthorized"),
+                    ("422", "Unprocessable content"),
+                    ("429", "Too many requests"),
+                ):
+                    responses.setdefault(
+                        code,
+                        {"description": text, "content": {"application/problem+json": problem}},
+                    )
+                for code, response in responses.items():
+                    content = response.get("content", {})
+                    if code[0] in "45" and "application/json" in content:
+                        content["application/problem+json"] = content.pop("application/json")
+        return schema
+
+
+api = ConcordAPI(
     title="Concord API",
     version="1",
     description=(__doc__ or "").strip(),
@@ -609,7 +636,7 @@ def list_decisions(
     page: Query[PageParams],
     q: str = "",
     body: str = "",
-    year: int | None = None,
+    year: int | None = Query(None, ge=1, le=9999),
 ):
     qs = access.decisions(request.user).select_related("procedure__body")
     for word in search_words(q).split()[:10]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zoneinfo
 from collections.abc import Callable
 
@@ -59,3 +60,42 @@ class UserPreferences:
         response = self.get_response(request)
         timezone.deactivate()
         return response
+
+
+class RefuseNul:
+    """A NUL character has no place in any text Concord keeps (PostgreSQL refuses it outright):
+    a request carrying one, in its path, query or body, is refused before anything runs."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            "\x00" in request.path
+            or "%00" in request.META.get("QUERY_STRING", "")
+            or any("\x00" in value for values in request.GET.lists() for value in values[1])
+            or (
+                request.method in ("POST", "PUT", "PATCH")
+                and (b"\x00" in request.body or b"\\u0000" in request.body)
+            )
+        ):
+            if request.path.startswith("/api/"):
+                return HttpResponse(
+                    json.dumps(
+                        {
+                            "type": "about:blank",
+                            "title": "Unprocessable content",
+                            "status": 422,
+                            "detail": "the request contains a NUL character",
+                            "code": "invalid",
+                        }
+                    ),
+                    status=422,
+                    content_type="application/problem+json",
+                )
+            return HttpResponse(
+                "The request contains a NUL character.",
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)

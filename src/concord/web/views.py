@@ -133,7 +133,14 @@ def body_list(request: HttpRequest) -> HttpResponse:
     bodies = (
         Body.objects.select_related("chair", "parent")
         .prefetch_related(Prefetch("formats", queryset=Format.objects.prefetch_related("partners")))
-        .annotate(open_count=Count("procedures", filter=Q(procedures__state=ProcedureState.OPEN)))
+        .annotate(
+            # only the running procedures this reader may see: a count is a leak too
+            open_count=Count(
+                "procedures",
+                filter=Q(procedures__state=ProcedureState.OPEN)
+                & Q(procedures__pk__in=access.procedures(request.user).values("pk")),
+            )
+        )
     )
     return render(request, "web/bodies.html", {"bodies": bodies})
 
@@ -464,7 +471,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
     if body:
         qs = qs.filter(procedure__body__code=body)
     year = request.GET.get("year", "").strip()
-    if year.isdigit():
+    if year.isdigit() and 1 <= int(year) <= 9999:
         qs = qs.filter(adopted_at__year=int(year))
     kind = request.GET.get("kind", "")
     if kind in Kind.__members__.values() or kind in [k.value for k in Kind]:
