@@ -1,17 +1,25 @@
 """What ``concord worker`` does on each sweep: record outcomes whose expiry has passed, tell people
-about new events, send reminders, then run the queued background tasks (e-mail, webhooks)."""
+about new events, send reminders, then run the queued background tasks (e-mail, webhooks).
+
+A sweep never raises: a step that fails (the database restarting, say) is logged and tried again at
+the next sweep, so a worker outlives an outage and carries on where it stopped. Every step is
+idempotent, so nothing is done twice.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
+
+from django.db import close_old_connections
 
 from concord.services import notifications, procedures
 
 log = logging.getLogger(__name__)
 
 
-def run_tasks(max_tasks: int = 200) -> None:
+def run_tasks(max_tasks: int = 200) -> int:
     """Drain the django-tasks database queue (one batch); safe beside other workers."""
     from django_tasks_db.management.commands.db_worker import Worker
 
@@ -25,19 +33,23 @@ def run_tasks(max_tasks: int = 200) -> None:
         worker_id=f"concord-{id(log)}",
         excluded_queue_names=[],
     ).run()
+    return 0
 
 
 def sweep(now: datetime | None = None, tasks: bool = True) -> dict[str, int]:
-    done = {"outcomes": procedures.record_due_outcomes(now)}
-    for name, step in (
-        ("notifications", notifications.process_events),
-        ("reminders", notifications.send_reminders),
-    ):
-        try:
-            done[name] = step(now)
-        except Exception:  # a failing step is retried next sweep; outcomes must not wait on it
-            log.exception("worker step %s failed", name)
-            done[name] = 0
+    steps: list[tuple[str, Callable[[], int]]] = [
+        ("outcomes", lambda: procedures.record_due_outcomes(now)),
+        ("notifications", lambda: notifications.process_events(now)),
+        ("reminders", lambda: notifications.send_reminders(now)),
+    ]
     if tasks:
-        run_tasks()
+        steps.append(("tasks", run_tasks))
+    done: dict[str, int] = {}
+    for name, step in steps:
+        try:
+            done[name] = step()
+        except Exception:  # retried next sweep; one failing step must not stop the others
+            log.exception("worker step %s failed; it is retried at the next sweep", name)
+            done[name] = 0
+            close_old_connections()  # a broken connection is replaced at the next use
     return done
