@@ -178,8 +178,13 @@ def process_events(now: datetime | None = None, batch: int = 200) -> int:
     """Tell the audience of each new procedure event; returns how many notifications were made."""
     made = 0
     with transaction.atomic():
-        cursor, _created = Cursor.objects.get_or_create(name="notifications")
-        cursor = Cursor.objects.select_for_update().get(pk=cursor.pk)
+        Cursor.objects.get_or_create(name="notifications")
+        # Another worker holding the cursor is telling these events already: do other work.
+        cursor = (
+            Cursor.objects.select_for_update(skip_locked=True).filter(name="notifications").first()
+        )
+        if cursor is None:
+            return 0
         events = list(AuditEvent.objects.filter(seq__gt=cursor.seq).order_by("seq")[:batch])
         at = now or common.now()
         for event in events:
