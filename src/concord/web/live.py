@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 
@@ -22,6 +23,8 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from concord.records.models import AuditEvent
 from concord.services import access
 from concord.services.audit import CHANNEL
+
+log = logging.getLogger(__name__)
 
 KEEP_ALIVE = 15.0
 #: With PostgreSQL's notifications working, a stream still looks at the record this often.
@@ -82,7 +85,9 @@ class Wakeup:
                         self._fire()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the database went away: poll meanwhile, and reconnect
+            except Exception as exc:  # the database went away: poll meanwhile, and reconnect
+                if self.listening:
+                    log.warning("live notifications lost (%s); polling until they are back", exc)
                 self.listening = False
                 await asyncio.sleep(1.0)
 
