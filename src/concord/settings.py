@@ -85,9 +85,13 @@ def _database() -> dict:
     config = dj_database_url.parse(url, conn_max_age=0)
     if config["ENGINE"] == "django.db.backends.postgresql":
         # Fail fast when the database is unreachable: pages answer 503 instead of hanging.
-        config.setdefault("OPTIONS", {})["connect_timeout"] = int(
-            os.environ.get("CONCORD_DB_CONNECT_TIMEOUT", "3")
-        )
+        timeout = int(os.environ.get("CONCORD_DB_CONNECT_TIMEOUT", "3"))
+        config.setdefault("OPTIONS", {})["connect_timeout"] = timeout
+        size = int(os.environ.get("CONCORD_DB_POOL", "10"))
+        if size > 0:
+            # A pool per process (psycopg_pool): no new connection per request. Waiting for a
+            # free connection is bounded like connecting is, so an outage still answers 503.
+            config["OPTIONS"]["pool"] = {"min_size": 1, "max_size": size, "timeout": timeout}
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Writers queue instead of failing: BEGIN IMMEDIATE takes the write lock up front.
         config["OPTIONS"] = {

@@ -18,6 +18,8 @@ from concord.services import audit, common
 
 PREFIX = "cnc_"
 MAX_DAYS = 366
+#: ``last_used_at`` is kept to the minute: no write per request just to move it by a second.
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def digest(token: str) -> str:
@@ -75,7 +77,8 @@ def authenticate(plain: str, now: datetime | None = None) -> ApiToken | None:
         return None
     if token.expires_at is not None and token.expires_at <= at:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=at)
+    if token.last_used_at is None or at - token.last_used_at > LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=at)
     return token
 
 

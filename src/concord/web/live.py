@@ -27,6 +27,8 @@ from concord.services.audit import CHANNEL
 log = logging.getLogger(__name__)
 
 KEEP_ALIVE = 15.0
+#: How often an open stream checks again that its reader may still see the procedure.
+RECHECK = 30.0
 #: With PostgreSQL's notifications working, a stream still looks at the record this often.
 SAFETY_POLL = 5.0
 #: A stream ends after this long; the browser reconnects at once with Last-Event-ID.
@@ -115,8 +117,10 @@ def _start(request: HttpRequest) -> int:
     return latest or 0
 
 
-def _procedure_events(user, pk: int, after: int) -> list[AuditEvent]:
-    if not access.procedures(user).filter(pk=pk).exists():
+def _procedure_events(user, pk: int, after: int, *, checked: bool = False) -> list[AuditEvent]:
+    """The procedure's events after ``after``; nothing for a reader who may not see it (a stream
+    that has just checked passes ``checked`` to spare the query)."""
+    if not checked and not access.procedures(user).filter(pk=pk).exists():
         return []
     return list(
         AuditEvent.objects.filter(seq__gt=after, subject=f"procedure:{pk}").order_by("seq")[:100]
@@ -152,10 +156,11 @@ async def stream(request: HttpRequest, topic: str) -> HttpResponse:
     )
     if pk is None and topic != "desk":
         return HttpResponse(status=404)
-    if (
-        pk is not None
-        and not await sync_to_async(lambda: access.procedures(user).filter(pk=pk).exists())()
-    ):
+
+    def visible() -> bool:
+        return access.procedures(user).filter(pk=pk).exists()
+
+    if pk is not None and not await sync_to_async(visible)():
         return HttpResponse(status=404)
     after = await sync_to_async(_start)(request)
     poll = settings.CONCORD_LIVE_POLL
@@ -164,10 +169,16 @@ async def stream(request: HttpRequest, topic: str) -> HttpResponse:
         nonlocal after
         yield "retry: 1000\n\n"
         started = quiet = time.monotonic()
+        checked = time.monotonic()
         while time.monotonic() - started < LIFETIME:
             event = wakeup.current()
+            if pk is not None and time.monotonic() - checked > RECHECK:
+                # visibility was checked when the stream opened; look again now and then
+                if not await sync_to_async(visible)():
+                    return
+                checked = time.monotonic()
             if pk is not None:
-                found = await sync_to_async(_procedure_events)(user, pk, after)
+                found = await sync_to_async(_procedure_events)(user, pk, after, checked=True)
                 seen = found[-1].seq if found else after
             else:
                 found, seen = await sync_to_async(_desk_events)(user, after)
