@@ -375,6 +375,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED
+    except KeyboardInterrupt:  # the benchmark has stopped its processes and dropped its database
+        print("error: interrupted", file=sys.stderr)
+        return 130
     _print({k: v for k, v in result.items() if k != "table"}, args.json, render(result))
     return 0
 
@@ -501,9 +504,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("bench", cmd_bench, "measure Concord beside a reference (throwaway database)")
     p.add_argument("name", choices=["writes", "live", "deadlines"])
     p.add_argument("--clients", type=int, default=None, help="writes: 64; live: 500")
-    p.add_argument("--seconds", type=float, default=None, help="writes: how long (20)")
-    p.add_argument("--workers", type=int, default=None, help="server processes (2)")
-    p.add_argument("--procedures", type=int, default=None, help="deadlines: 10000")
+    p.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="writes: how long to drive (20); deadlines: time limit (P/4, at least 120)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="writes, live: server processes (2); deadlines: worker processes (3)",
+    )
+    p.add_argument(
+        "--procedures",
+        type=int,
+        default=None,
+        help="writes: meeting items written to (4 x C); deadlines: procedures (10000)",
+    )
 
     p = sub.add_parser(
         "manage", help="Django's management commands (migrate, createsuperuser, ...)"

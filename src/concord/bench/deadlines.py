@@ -40,7 +40,8 @@ EXPIRED = "procedure.silence.expired"
 
 
 def seed(count: int) -> dict[str, Any]:
-    """Insert ``count`` open silence procedures like the demo's running one, expiring in a day."""
+    """Insert ``count`` open silence procedures like the demo's running one (their expiry is set
+    later, in one statement, once the workers run)."""
     from django.db import transaction
 
     from concord.procedures.models import Participant, Procedure
@@ -70,7 +71,8 @@ def seed(count: int) -> dict[str, Any]:
                     coalitions_within=template.coalitions_within,
                     opened_by_id=template.opened_by_id,
                     opened_at=now,
-                    expires_at=now + timedelta(days=1),
+                    # far enough that no reminder (24 h, 1 h before) is due meanwhile
+                    expires_at=now + timedelta(days=30),
                     state="open",
                 )
                 for i in range(start, min(start + 1000, count))
@@ -200,11 +202,18 @@ def _reference(space: harness.Workspace, first: int, last: int) -> dict[str, Any
     return {"rows": rows, "seconds": round(took, 3)}
 
 
-def run(procedures: int = 10_000, seconds: float | None = None, **_ignored: Any) -> dict[str, Any]:
+def run(
+    procedures: int = 10_000,
+    seconds: float | None = None,
+    workers: int = WORKERS,
+    **_ignored: Any,
+) -> dict[str, Any]:
     if procedures < 2:
         raise BenchError("--procedures must be at least 2")
+    if workers < 2:
+        raise BenchError("deadlines needs at least 2 workers: one of them is killed")
     timeout = seconds if seconds is not None else max(120.0, procedures * 0.25)
-    params = {"procedures": procedures, "workers": WORKERS, "timeout_s": timeout}
+    params = {"procedures": procedures, "workers": workers, "timeout_s": timeout}
     with harness.workspace("deadlines") as space:
         progress(f"inserting {procedures} silence procedures")
         started = time.perf_counter()
@@ -212,9 +221,9 @@ def run(procedures: int = 10_000, seconds: float | None = None, **_ignored: Any)
         seed_s = time.perf_counter() - started
         first, last = seeded["first"], seeded["last"]
 
-        workers = [space.start(f"worker{i + 1}", "worker") for i in range(WORKERS)]
+        started_workers = [space.start(f"worker{i + 1}", "worker") for i in range(workers)]
         time.sleep(2.0)  # the workers are set up and sweeping (nothing due yet)
-        for w in workers:
+        for w in started_workers:
             if not w.alive():
                 raise BenchError(f"a worker exited: {w.stderr_tail()}")
         load = harness.machine()
@@ -223,7 +232,7 @@ def run(procedures: int = 10_000, seconds: float | None = None, **_ignored: Any)
             "UPDATE procedures_procedure SET expires_at = %s WHERE id BETWEEN %s AND %s",
             [expiry, first, last],
         )
-        progress(f"{procedures} procedures expire at {expiry.isoformat()}; {WORKERS} workers")
+        progress(f"{procedures} procedures expire at {expiry.isoformat()}; {workers} workers")
         killed: dict[str, Any] | None = None
         timeline: list[list[float]] = []  # [seconds after the expiry, recorded, notified seq]
         last_event = 0
@@ -237,7 +246,7 @@ def run(procedures: int = 10_000, seconds: float | None = None, **_ignored: Any)
             if after >= 0 and (not timeline or after - timeline[-1][0] >= SAMPLE_S):
                 timeline.append([after, done, notified])
             if killed is None and done >= procedures / 2:
-                victim = workers[0]
+                victim = started_workers[0]
                 victim.popen.send_signal(signal.SIGKILL)
                 victim.popen.communicate(timeout=10)
                 killed = {"worker": victim.name, "after_s": after, "recorded_then": done}
@@ -259,9 +268,9 @@ def run(procedures: int = 10_000, seconds: float | None = None, **_ignored: Any)
                 )
             time.sleep(0.25)
         outcomes_seen = time.time()
-        for w in workers[1:]:
+        for w in started_workers[1:]:
             w.stop()
-        per_worker = {w.name: _worker_outcomes(w) for w in workers}
+        per_worker = {w.name: _worker_outcomes(w) for w in started_workers}
         progress("checking outcomes, notifications and the audit chain")
         ours = _checks(space, seeded)
         reference = _reference(space, first, last)

@@ -36,6 +36,17 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 HOST = "127.0.0.1"
 #: Connections a benchmark leaves free on the PostgreSQL server for everything else.
 SPARE = 10
+#: Settings passed on to the benchmark's processes, to compare configurations; every other
+#: ``CONCORD_*`` variable is left out (the database, the folders, e-mail: all the benchmark's own).
+PASSED_ON = frozenset(
+    {
+        "CONCORD_DB_POOL",
+        "CONCORD_DB_CONNECT_TIMEOUT",
+        "CONCORD_LIVE_POLL",
+        "CONCORD_WORKER_INTERVAL",
+        "CONCORD_LOG_LEVEL",
+    }
+)
 
 
 class BenchError(Exception):
@@ -146,10 +157,20 @@ class Process:
             return ""
         return "\n".join(text.strip().splitlines()[-lines:])
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
-        """Signal the process, wait for it, and make sure nothing it started is left."""
-        below = descendants(self.pid) if self.alive() else []
-        if self.alive():
+    def below(self) -> list[tuple[int, str]]:
+        """The processes it started (pid and command line), while it runs."""
+        return [(pid, command_line(pid)) for pid in descendants(self.pid)] if self.alive() else []
+
+    def stop(
+        self,
+        sig: int | None = signal.SIGTERM,
+        timeout: float = 20.0,
+        below: list[tuple[int, str]] | None = None,
+    ) -> None:
+        """Signal the process (unless ``sig`` is None: already done), wait for it, and make sure
+        nothing it started is left."""
+        below = self.below() if below is None else below
+        if sig is not None and self.alive():
             with contextlib.suppress(ProcessLookupError):
                 self.popen.send_signal(sig)
         try:
@@ -158,10 +179,23 @@ class Process:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.pid, signal.SIGKILL)  # its own session: started with it
             self.popen.communicate(timeout=10)
-        for pid in below:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                if command_line(pid):
+        for pid, line in below:  # an orphan left behind: the same process, not a reused pid
+            if line and command_line(pid) == line:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
+
+
+def stop_all(processes: Sequence[Process], timeout: float = 20.0) -> None:
+    """Stop several processes at once: signal them all, then wait for each."""
+    below = {id(p): p.below() for p in processes}
+    for process in processes:
+        if process.alive():
+            with contextlib.suppress(ProcessLookupError):
+                process.popen.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        left = max(deadline - time.monotonic(), 1.0)
+        process.stop(None, timeout=left, below=below[id(process)])
 
 
 @dataclass
@@ -318,7 +352,7 @@ def workspace(label: str, demo: bool = True) -> Iterator[Workspace]:
     server = server_url()
     name = f"concord_bench_{uuid.uuid4().hex[:12]}"
     folder = Path(tempfile.mkdtemp(prefix=f"concord-bench-{label}-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_") or k in PASSED_ON}
     env.update(
         {
             "CONCORD_DATABASE_URL": database_url(server, name),
@@ -336,8 +370,7 @@ def workspace(label: str, demo: bool = True) -> Iterator[Workspace]:
                 space.concord("demo", timeout=300)
             yield space
         finally:
-            for process in reversed(space.processes):
-                process.stop()
+            stop_all(space.processes)
             with connect(server, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -558,7 +591,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+        return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)

@@ -145,8 +145,21 @@ def _message(event: AuditEvent) -> str:
     return f"id: {event.seq}\nevent: change\ndata: {data}\n\n"
 
 
+def _released(look):
+    """Run one look at the record and give the database connection back at once: a stream is
+    open for minutes, and must not hold a pooled connection while it waits."""
+
+    def run(*args, **kwargs):
+        try:
+            return look(*args, **kwargs)
+        finally:
+            connection.close()
+
+    return sync_to_async(run)
+
+
 async def stream(request: HttpRequest, topic: str) -> HttpResponse:
-    user = await sync_to_async(_verified)(request)
+    user = await _released(_verified)(request)
     if user is None:
         return HttpResponse(status=403)
     pk = (
@@ -160,9 +173,9 @@ async def stream(request: HttpRequest, topic: str) -> HttpResponse:
     def visible() -> bool:
         return access.procedures(user).filter(pk=pk).exists()
 
-    if pk is not None and not await sync_to_async(visible)():
+    if pk is not None and not await _released(visible)():
         return HttpResponse(status=404)
-    after = await sync_to_async(_start)(request)
+    after = await _released(_start)(request)
     poll = settings.CONCORD_LIVE_POLL
 
     async def events() -> AsyncIterator[str]:
@@ -174,14 +187,14 @@ async def stream(request: HttpRequest, topic: str) -> HttpResponse:
             event = wakeup.current()
             if pk is not None and time.monotonic() - checked > RECHECK:
                 # visibility was checked when the stream opened; look again now and then
-                if not await sync_to_async(visible)():
+                if not await _released(visible)():
                     return
                 checked = time.monotonic()
             if pk is not None:
-                found = await sync_to_async(_procedure_events)(user, pk, after, checked=True)
+                found = await _released(_procedure_events)(user, pk, after, checked=True)
                 seen = found[-1].seq if found else after
             else:
-                found, seen = await sync_to_async(_desk_events)(user, after)
+                found, seen = await _released(_desk_events)(user, after)
             for event in found:
                 yield _message(event)
             if found:
