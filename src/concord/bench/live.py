@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -188,14 +189,16 @@ def run(clients: int = 500, workers: int = 2, **_ignored: Any) -> dict[str, Any]
     params = {"clients": clients, "workers": workers}
     with harness.workspace("live") as space:
         room = space.connections()
-        # a stream holds a connection; each server process adds a LISTEN and a few requests
-        needed = clients + 5 * workers
+        # With the pool (CONCORD_DB_POOL, the default) a stream holds no connection between
+        # looks; with CONCORD_DB_POOL=0 each open stream holds one in the server.
+        pooled = os.environ.get("CONCORD_DB_POOL", "10") != "0"
+        needed = (5 if pooled else clients) + 5 * workers
         if needed > room["free"]:
             raise BenchError(
-                f"{clients} live streams hold about {needed} database connections (one each, in "
-                f"the server), but the PostgreSQL server has {room['free']} to spare "
+                f"{clients} live streams need about {needed} database connections, but the "
+                f"PostgreSQL server has {room['free']} to spare "
                 f"(max_connections={room['max_connections']}, {room['in_use']} in use): use "
-                f"--clients {max(room['free'] - 5 * workers, 1)} or a server with a higher "
+                "a smaller --clients, the pool (CONCORD_DB_POOL) or a server with a higher "
                 "max_connections (CONCORD_BENCH_POSTGRES_URL)"
             )
         (procedure,) = space.sql(
