@@ -70,7 +70,7 @@ def test_break_at_expiry_is_refused_and_writes_nothing(silence):
     assert not Position.objects.exists()
 
 
-def test_worker_records_the_adoption_exactly_once(silence):
+def test_worker_records_the_adoption_exactly_once(silence, caplog):
     assert service.record_due_outcomes(EXPIRY - US) == 0
     assert service.record_due_outcomes(EXPIRY + timedelta(seconds=5)) == 1
     assert service.record_due_outcomes(EXPIRY + timedelta(seconds=6)) == 0
@@ -88,6 +88,7 @@ def test_worker_records_the_adoption_exactly_once(silence):
     expired = AuditEvent.objects.get(tag="procedure.silence.expired")
     assert expired.actor == "system:worker"
     assert audit.verify().ok
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # no fallback was needed
 
 
 def test_decision_hash_is_that_of_the_canonical_adopted_text(silence, paper):
@@ -213,3 +214,22 @@ def test_opening_with_bad_input_writes_nothing(council, paper):
             now=T0,
         )
     assert not Procedure.objects.exists()
+
+
+def test_a_sweep_records_many_outcomes_in_batches(council, paper, caplog):
+    opened = [
+        service.open_silence(
+            by=council.chair,
+            body=council,
+            revision=paper,
+            expires_at=EXPIRY + timedelta(seconds=i),
+            now=T0,
+        )
+        for i in range(service.BATCH + 5)
+    ]
+    assert service.record_due_outcomes(EXPIRY + timedelta(minutes=1)) == len(opened)
+    assert Decision.objects.count() == len(opened)
+    assert len(set(Decision.objects.values_list("text_sha256", flat=True))) == 1
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert service.record_due_outcomes(EXPIRY + timedelta(minutes=2)) == 0
+    assert audit.verify().ok

@@ -17,12 +17,12 @@ from concord.documents.models import Revision
 from concord.domain import procedures as core
 from concord.domain.alliance import Actor, MembershipKind, deciding_states
 from concord.domain.audit import SYSTEM_WORKER
-from concord.domain.canonical import format_instant
+from concord.domain.canonical import format_instant, sha256_hex
 from concord.domain.errors import InvalidInput, NotAllowed, NotFound, StaleVersion, _
 from concord.domain.events import Tag, opened_tag, procedure_tag
 from concord.domain.rules import DecisionRule
 from concord.domain.texts import Paragraph as TextParagraph
-from concord.domain.texts import canonical_text, search_words, text_sha256
+from concord.domain.texts import canonical_text, search_words
 from concord.procedures.models import Participant, Position, Procedure
 from concord.records.models import AuditEvent, Decision
 from concord.services import audit, common
@@ -429,7 +429,9 @@ def _expect(state: core.State, allowed: frozenset[core.State]) -> None:
 # -- outcomes -------------------------------------------------------------------------------------
 
 
-def _settle(p: Procedure, ev: core.Evaluation, at: datetime, actor: str) -> Decision | None:
+def _settle(
+    p: Procedure, ev: core.Evaluation, at: datetime, actor: str, cache: dict | None = None
+) -> Decision | None:
     """Record a final outcome once: the state, and for an adoption the decision sheet.
     Runs under the procedure's row lock."""
     if not ev.state.final or core.State(p.state).final:
@@ -441,32 +443,47 @@ def _settle(p: Procedure, ev: core.Evaluation, at: datetime, actor: str) -> Deci
     )
     if ev.state is not core.State.ADOPTED:
         return None
-    return _record_decision(p, ev, at, actor)
+    return _record_decision(p, ev, at, actor, {} if cache is None else cache)
 
 
-def _record_decision(p: Procedure, ev: core.Evaluation, at: datetime, actor: str) -> Decision:
+def _adopted_text(p: Procedure) -> tuple[str, list[TextParagraph], str]:
+    """The adopted revision's reference, its searchable paragraphs and its canonical text."""
+    if p.revision is None:
+        reference, paragraphs = f"procedure {p.pk}", [TextParagraph(1, p.title)]
+        return reference, paragraphs, canonical_text(reference, paragraphs)
+    reference = p.revision.reference
+    rows = list(p.revision.paragraphs.all())
+    level = p.revision.document.classification
+    paragraphs = [TextParagraph(x.number, x.text, x.text_fr) for x in rows]
+    # Portions marked above the document's level stay out of the searchable words.
+    searchable = [
+        TextParagraph(x.number, x.text, x.text_fr)
+        for x in rows
+        if x.classification is None or x.classification <= level
+    ]
+    return reference, searchable, canonical_text(reference, paragraphs)
+
+
+def _record_decision(
+    p: Procedure, ev: core.Evaluation, at: datetime, actor: str, cache: dict
+) -> Decision:
+    """Write the decision sheet. ``cache`` keeps, for one transaction, what several decisions
+    share (the body's series, an immutable revision's text)."""
     assert ev.decided_at is not None
     from concord.documents.models import Series
 
-    series, _created = Series.objects.get_or_create(
-        code=f"{p.body.code}-DS",
-        defaults={"name": f"{p.body.name}: decision sheets", "body": p.body},
-    )
+    series = cache.get(("series", p.body_id))
+    if series is None:
+        series, _created = Series.objects.get_or_create(
+            code=f"{p.body.code}-DS",
+            defaults={"name": f"{p.body.name}: decision sheets", "body": p.body},
+        )
+        cache[("series", p.body_id)] = series
     number = allocate_number(series, ev.decided_at.year)
-    if p.revision is not None:
-        reference = p.revision.reference
-        rows = list(p.revision.paragraphs.all())
-        level = p.revision.document.classification
-        paragraphs = [TextParagraph(x.number, x.text, x.text_fr) for x in rows]
-        # Portions marked above the document's level stay out of the searchable words.
-        searchable = [
-            TextParagraph(x.number, x.text, x.text_fr)
-            for x in rows
-            if x.classification is None or x.classification <= level
-        ]
-    else:
-        reference, paragraphs = f"procedure {p.pk}", [TextParagraph(1, p.title)]
-        searchable = paragraphs
+    key = ("text", p.revision_id or -p.pk)
+    if key not in cache:
+        cache[key] = _adopted_text(p)
+    reference, searchable, canonical = cache[key]
     timeline = [
         {"seq": e.seq, "at": format_instant(e.at), "actor": e.actor, "tag": e.tag}
         for e in AuditEvent.objects.filter(subject=f"procedure:{p.pk}").order_by("seq")
@@ -475,8 +492,8 @@ def _record_decision(p: Procedure, ev: core.Evaluation, at: datetime, actor: str
         number=f"{series.code}({ev.decided_at.year}){number:04d}",
         procedure=p,
         reference=reference,
-        text_sha256=text_sha256(reference, paragraphs),
-        canonical_text=canonical_text(reference, paragraphs),
+        text_sha256=sha256_hex(canonical),
+        canonical_text=canonical,
         adopted_at=ev.decided_at,
         bound=list(ev.bound),
         standing_aside=[s for s in ev.participants if s not in ev.bound],
@@ -561,14 +578,70 @@ def due(now: datetime | None = None, limit: int = 500) -> list[int]:
     )
 
 
-def record_due_outcomes(now: datetime | None = None) -> int:
-    """One sweep of the worker: record every outcome whose expiry has passed."""
+#: Outcomes recorded per transaction by a worker: enough to spread the cost of a commit and of
+#: the audit head's lock, few enough that the head is never held for long.
+BATCH = 20
+
+
+def _record_batch(now: datetime | None) -> int:
+    """Claim up to ``BATCH`` due procedures that no other worker holds (row locks, skipping the
+    locked) and record their outcomes in one transaction."""
+    running = [core.State.OPEN, core.State.AWAITING_CONFIRMATION]
+    with transaction.atomic():
+        at = now or common.now()
+        claimed = list(
+            Procedure.objects.select_for_update(skip_locked=True)
+            .filter(state__in=running, expires_at__lte=at)
+            .order_by("expires_at", "pk")
+            .values_list("pk", flat=True)[:BATCH]
+        )
+        recorded, cache = 0, {}
+        for p in with_history(Procedure.objects.filter(pk__in=claimed)).order_by(
+            "expires_at", "pk"
+        ):
+            ev = evaluate(p, at)
+            if not ev.state.final:
+                continue
+            audit.append(
+                actor=SYSTEM_WORKER,
+                tag=procedure_tag(core.Kind(p.kind), core.Action.EXPIRE),
+                subject=f"procedure:{p.pk}",
+                payload={
+                    "procedure": p.pk,
+                    "outcome": ev.state.value,
+                    "decided_at": ev.decided_at,
+                    "objecting": list(ev.objecting),
+                    "called_up_by": list(ev.called_up_by),
+                },
+                at=at,
+            )
+            _settle(p, ev, at, SYSTEM_WORKER, cache)
+            recorded += 1
+        return recorded if recorded else -1  # nothing (more) to record in this sweep
+
+
+def record_due_outcomes(now: datetime | None = None, seconds: float = 10.0) -> int:
+    """One sweep of the worker: record outcomes whose expiry has passed, a batch at a time, for
+    at most ``seconds`` (the worker's other duties wait meanwhile). A batch that fails is
+    retried one procedure at a time, so that one bad procedure cannot hold up the others."""
+    import time
+
     recorded = 0
-    for pk in due(now):
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
         try:
-            recorded += record_outcome(pk, now)
-        except Exception:  # one bad procedure must not stop the others; it is retried next sweep
-            log.exception("recording the outcome of procedure %s failed", pk)
+            done = _record_batch(now)
+        except Exception:
+            log.exception("recording a batch of outcomes failed; retrying one at a time")
+            for pk in due(now, limit=BATCH):
+                try:
+                    recorded += record_outcome(pk, now)
+                except Exception:  # retried at the next sweep
+                    log.exception("recording the outcome of procedure %s failed", pk)
+            break
+        if done < 0:
+            break
+        recorded += done
     return recorded
 
 
