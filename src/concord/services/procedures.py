@@ -534,6 +534,28 @@ def _record_decision(
     return decision
 
 
+def _record_expiry(p: Procedure, at: datetime, cache: dict) -> bool:
+    """Record the outcome of a locked procedure whose expiry has passed, as the system actor."""
+    ev = evaluate(p, at)
+    if not ev.state.final:
+        return False
+    audit.append(
+        actor=SYSTEM_WORKER,
+        tag=procedure_tag(core.Kind(p.kind), core.Action.EXPIRE),
+        subject=f"procedure:{p.pk}",
+        payload={
+            "procedure": p.pk,
+            "outcome": ev.state.value,
+            "decided_at": ev.decided_at,
+            "objecting": list(ev.objecting),
+            "called_up_by": list(ev.called_up_by),
+        },
+        at=at,
+    )
+    _settle(p, ev, at, SYSTEM_WORKER, cache)
+    return True
+
+
 def record_outcome(procedure_id: int, now: datetime | None = None) -> bool:
     """Record the outcome of one procedure whose expiry has passed. Idempotent and safe to run
     in several processes at once: the row is locked (others skip it) and its state re-read."""
@@ -545,26 +567,7 @@ def record_outcome(procedure_id: int, now: datetime | None = None) -> bool:
         )
         if locked is None:
             return False
-        p = get(procedure_id)
-        at = now or common.now()
-        ev = evaluate(p, at)
-        if not ev.state.final:
-            return False
-        audit.append(
-            actor=SYSTEM_WORKER,
-            tag=procedure_tag(core.Kind(p.kind), core.Action.EXPIRE),
-            subject=f"procedure:{p.pk}",
-            payload={
-                "procedure": p.pk,
-                "outcome": ev.state.value,
-                "decided_at": ev.decided_at,
-                "objecting": list(ev.objecting),
-                "called_up_by": list(ev.called_up_by),
-            },
-            at=at,
-        )
-        _settle(p, ev, at, SYSTEM_WORKER)
-        return True
+        return _record_expiry(get(procedure_id), now or common.now(), {})
 
 
 def due(now: datetime | None = None, limit: int = 500) -> list[int]:
@@ -599,24 +602,7 @@ def _record_batch(now: datetime | None) -> int:
         for p in with_history(Procedure.objects.filter(pk__in=claimed)).order_by(
             "expires_at", "pk"
         ):
-            ev = evaluate(p, at)
-            if not ev.state.final:
-                continue
-            audit.append(
-                actor=SYSTEM_WORKER,
-                tag=procedure_tag(core.Kind(p.kind), core.Action.EXPIRE),
-                subject=f"procedure:{p.pk}",
-                payload={
-                    "procedure": p.pk,
-                    "outcome": ev.state.value,
-                    "decided_at": ev.decided_at,
-                    "objecting": list(ev.objecting),
-                    "called_up_by": list(ev.called_up_by),
-                },
-                at=at,
-            )
-            _settle(p, ev, at, SYSTEM_WORKER, cache)
-            recorded += 1
+            recorded += _record_expiry(p, at, cache)
         return recorded if recorded else -1  # nothing (more) to record in this sweep
 
 

@@ -11,23 +11,22 @@ from django.http import HttpRequest, HttpResponse
 from django.views.defaults import server_error as django_server_error
 
 
+def problem(status: int, title: str, detail: str, code: str) -> HttpResponse:
+    """An RFC 9457 problem response, for answers given outside the API's own handlers."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "code": code}
+    return HttpResponse(json.dumps(body), status=status, content_type="application/problem+json")
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     exc = sys.exc_info()[1]
     if not isinstance(exc, OperationalError | InterfaceError):
         return django_server_error(request)
     if request.path.startswith("/api/"):
-        response = HttpResponse(
-            json.dumps(
-                {
-                    "type": "about:blank",
-                    "title": "Service unavailable",
-                    "status": 503,
-                    "detail": "the database cannot be reached; nothing was changed",
-                    "code": "unavailable",
-                }
-            ),
-            status=503,
-            content_type="application/problem+json",
+        response = problem(
+            503,
+            "Service unavailable",
+            "the database cannot be reached; nothing was changed",
+            "unavailable",
         )
     else:
         response = HttpResponse(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import zoneinfo
 from collections.abc import Callable
 
@@ -11,6 +10,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
+
+from concord.web.errors import problem
 
 #: Paths open to a user who has given a password but not yet a second factor.
 OPEN_BEFORE_SECOND_FACTOR = ("/accounts/", "/static/", "/i18n/", "/calendar/")
@@ -80,18 +81,8 @@ class RefuseNul:
             )
         ):
             if request.path.startswith("/api/"):
-                return HttpResponse(
-                    json.dumps(
-                        {
-                            "type": "about:blank",
-                            "title": "Unprocessable content",
-                            "status": 422,
-                            "detail": "the request contains a NUL character",
-                            "code": "invalid",
-                        }
-                    ),
-                    status=422,
-                    content_type="application/problem+json",
+                return problem(
+                    422, "Unprocessable content", "the request contains a NUL character", "invalid"
                 )
             return HttpResponse(
                 "The request contains a NUL character.",
