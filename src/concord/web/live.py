@@ -153,7 +153,8 @@ def _released(look):
         try:
             return look(*args, **kwargs)
         finally:
-            connection.close()
+            if not connection.in_atomic_block:  # (a test's transaction keeps its connection)
+                connection.close()
 
     return sync_to_async(run)
 
