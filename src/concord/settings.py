@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("CONCORD_VAR_DIR", Path.cwd() / "var"))
@@ -196,13 +197,13 @@ CONCORD_REMINDER_HOURS = [
 #: default ("NONE") every page needs the second factor.
 _SECOND_FACTOR_ABOVE = os.environ.get("CONCORD_SECOND_FACTOR_ABOVE", "NONE").strip().upper()
 CONCORD_SECOND_FACTOR_REQUIRED = _SECOND_FACTOR_ABOVE == "NONE"
-CONCORD_SECOND_FACTOR_ABOVE = (
-    0
-    if CONCORD_SECOND_FACTOR_REQUIRED
-    else {"PUBLIC": 0, "UNCLASSIFIED": 1, "RESTRICTED": 2, "CONFIDENTIAL": 3, "SECRET": 4}[
-        _SECOND_FACTOR_ABOVE
-    ]
-)
+_LEVELS = {"PUBLIC": 0, "UNCLASSIFIED": 1, "RESTRICTED": 2, "CONFIDENTIAL": 3, "SECRET": 4}
+if not CONCORD_SECOND_FACTOR_REQUIRED and _SECOND_FACTOR_ABOVE not in _LEVELS:
+    raise ImproperlyConfigured(
+        f"CONCORD_SECOND_FACTOR_ABOVE is {_SECOND_FACTOR_ABOVE!r}: use NONE or one of "
+        + ", ".join(_LEVELS)
+    )
+CONCORD_SECOND_FACTOR_ABOVE = 0 if CONCORD_SECOND_FACTOR_REQUIRED else _LEVELS[_SECOND_FACTOR_ABOVE]
 #: API requests per minute for one token.
 CONCORD_API_RATE = os.environ.get("CONCORD_API_RATE", "600/m")
 #: Seconds between two looks at the record by a live stream.

@@ -313,3 +313,28 @@ def test_tokens_are_managed_from_the_profile(client, council):
     assert token.revoked_at is not None
     bad = client.post("/profile/tokens/", {"scope": "root", "days": "30"}, follow=True)
     assert ApiToken.objects.filter(user=user).count() == 1 and "scope" in bad.content.decode()
+
+
+def test_without_a_second_factor_reading_is_capped_where_the_deployment_allows_it(
+    client, council, settings
+):
+    settings.CONCORD_SECOND_FACTOR_REQUIRED = False
+    settings.CONCORD_SECOND_FACTOR_ABOVE = 2  # RESTRICTED
+    for title, level in (("Restricted paper", 2), ("Confidential paper", 3)):
+        documents.register(
+            by=secretary(),
+            body=council,
+            series_code="PO",
+            title=title,
+            paragraphs=[("x", "")],
+            classification=level,
+        )
+    user = delegate("FRA")
+    client.post("/accounts/login/", {"username": user.username, "password": "pw"})
+    page = client.get("/documents/").content.decode()  # password only: reading, up to the cap
+    assert "Restricted paper" in page and "Confidential paper" not in page
+    refused = client.post("/notifications/read/", {})
+    assert refused.status_code == 302 and refused["Location"].startswith("/accounts/verify/")
+    client.logout()
+    verified_login(client, user)  # with the second factor: everything the policy allows
+    assert "Confidential paper" in client.get("/documents/").content.decode()
