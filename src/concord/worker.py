@@ -9,6 +9,7 @@ idempotent, so nothing is done twice.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from datetime import datetime
 
@@ -20,20 +21,22 @@ log = logging.getLogger(__name__)
 
 
 def run_tasks(max_tasks: int = 200) -> int:
-    """Drain the django-tasks database queue (one batch); safe beside other workers."""
+    """Drain the django-tasks database queue (one batch); safe beside other workers. Returns how
+    many tasks ran."""
     from django_tasks_db.management.commands.db_worker import Worker
 
-    Worker(
+    worker = Worker(
         queue_names=["*"],
         interval=0,
         batch=True,
         backend_name="default",
         startup_delay=False,
         max_tasks=max_tasks,
-        worker_id=f"concord-{id(log)}",
+        worker_id=f"concord-{os.getpid()}",
         excluded_queue_names=[],
-    ).run()
-    return 0
+    )
+    worker.run()
+    return worker._run_tasks
 
 
 def sweep(now: datetime | None = None, tasks: bool = True) -> dict[str, int]:
