@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -201,9 +202,7 @@ def test_actions_check_the_role_server_side(client, council):
 def test_chair_extends_in_the_seat_time_zone(client, council):
     (p,) = _procedures(council, 1, break_by=())
     verified_login(client, council.chair)
-    target = (NOW + timedelta(days=3)).astimezone(
-        __import__("zoneinfo").ZoneInfo("Europe/Brussels")
-    )
+    target = (NOW + timedelta(days=3)).astimezone(ZoneInfo("Europe/Brussels"))
     client.post(f"/procedures/{p.pk}/extend/", {"expires": target.strftime("%Y-%m-%dT%H:%M:%S")})
     assert service.get(p.pk).expires_at == target.replace(microsecond=0)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -160,8 +161,8 @@ def test_written_procedure_needs_active_replies(council, paper):
 def test_written_procedure_under_qualified_majority(council, paper):
     rule = DecisionRule(
         RuleKind.QUALIFIED_MAJORITY,
-        states_share=__import__("decimal").Decimal("0.55"),
-        population_share=__import__("decimal").Decimal("0.65"),
+        states_share=Decimal("0.55"),
+        population_share=Decimal("0.65"),
     )
     p = service.open_procedure(
         by=council.chair,
