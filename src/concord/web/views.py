@@ -422,7 +422,7 @@ def procedure_position(request: HttpRequest, pk: int) -> HttpResponse:
             state=request.POST.get("state") or request.user.state_id or "",
             kind=kind,
             statement=request.POST.get("statement", ""),
-            paragraph=int(paragraph) if paragraph.isdigit() else None,
+            paragraph=int(paragraph) if paragraph.isdigit() and len(paragraph) <= 6 else None,
         )
 
     return _act(request, pk, go)
