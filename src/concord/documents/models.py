@@ -55,6 +55,11 @@ class Document(models.Model):
     )
     created_by = models.ForeignKey("alliance.User", on_delete=models.PROTECT)
     created_at = models.DateTimeField()
+    # Identity counters, never reused: paragraph ids p1, p2, ...; bracket ids b1, b2, ...;
+    # amendment labels A1, A2, ... Raised under the document's row lock.
+    last_paragraph = models.PositiveIntegerField(default=0)
+    last_bracket = models.PositiveIntegerField(default=0)
+    last_amendment = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-year", "series__code", "-number"]
@@ -101,10 +106,16 @@ class Revision(AppendOnly):
 
 
 class Paragraph(AppendOnly):
+    """A paragraph of a revision: its number there, its stable identity across revisions
+    (``key``), its wording in the bracket notation in both languages, and its full structure
+    (brackets, holders, alignment) as data for the negotiation model."""
+
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="paragraphs")
     number = models.PositiveIntegerField()
+    key = models.CharField(max_length=64, default="")
     text = models.TextField()
     text_fr = models.TextField(blank=True)
+    structure = models.JSONField(default=dict)
     classification = models.IntegerField(
         null=True,
         blank=True,
@@ -120,3 +131,80 @@ class Paragraph(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.revision} §{self.number}"
+
+
+class TextMark(AppendOnly):
+    """A change to the standing of a revision's text that is not a change of wording: a
+    delegation holds or releases an alternative of a bracket, or the language services align a
+    paragraph's English and French. Applied in order on top of the revision."""
+
+    class Action(models.TextChoices):
+        HOLD = "hold"
+        RELEASE = "release"
+        ALIGN = "align"
+
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="marks")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    target = models.CharField(max_length=64, help_text="a bracket id, or a paragraph id to align")
+    state = models.ForeignKey("alliance.State", null=True, blank=True, on_delete=models.PROTECT)
+    alternative = models.PositiveSmallIntegerField(null=True, blank=True)
+    by = models.ForeignKey("alliance.User", on_delete=models.PROTECT)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["revision", "pk"]
+
+
+class Amendment(models.Model):
+    """A delegation's proposed change to a text, with its rationale, and the chair's decision
+    on it. Proposed against one revision; ``applied_in`` is the revision that carries it."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="amendments")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="amendments")
+    number = models.PositiveIntegerField()
+    delegation = models.ForeignKey("alliance.State", on_delete=models.PROTECT)
+    rationale = models.TextField()
+    change = models.JSONField()
+    state = models.CharField(max_length=10, default="proposed")
+    proposed_by = models.ForeignKey(
+        "alliance.User", on_delete=models.PROTECT, related_name="amendments_proposed"
+    )
+    proposed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        "alliance.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="amendments_decided",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    applied_in = models.ForeignKey(
+        Revision, null=True, blank=True, on_delete=models.PROTECT, related_name="applied"
+    )
+
+    class Meta:
+        ordering = ["document", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="one_amendment_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} A{self.number}"
+
+    @property
+    def label(self) -> str:
+        return f"A{self.number}"
+
+
+class ParagraphPosition(AppendOnly):
+    """A delegation's stance on a paragraph of a revision; the latest counts."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="stances")
+    key = models.CharField(max_length=64)
+    state = models.ForeignKey("alliance.State", on_delete=models.PROTECT)
+    stance = models.CharField(max_length=24)
+    by = models.ForeignKey("alliance.User", on_delete=models.PROTECT)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["revision", "pk"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace as dataclass_replace
 from datetime import datetime
 
 from django.db import transaction
@@ -13,6 +14,9 @@ from concord.domain.alliance import SECRETARIAT, Role
 from concord.domain.errors import InvalidInput, NotAllowed, NotFound, StaleVersion, _
 from concord.domain.events import Tag
 from concord.domain.markings import Classification
+from concord.domain.negotiation import Language, parse_text, render
+from concord.domain.negotiation import Text as NegotiatedText
+from concord.domain.negotiation.serial import paragraph_to_data
 from concord.domain.references import Reference, valid_series
 from concord.services import audit, common
 
@@ -32,30 +36,55 @@ def allocate_number(series: Series, year: int) -> int:
     return counter.last_number
 
 
-def _check_text(paragraphs: Text) -> list[tuple[str, str]]:
+def _check_text(paragraphs: Text) -> NegotiatedText:
+    """The paragraphs as given, in the bracket notation (``[a / b]``), as a negotiated text."""
     cleaned = [(en.strip(), (fr or "").strip()) for en, fr in paragraphs]
     if not cleaned:
         raise InvalidInput(_("a document needs at least one paragraph"))
     for i, (en, _fr) in enumerate(cleaned, start=1):
         if not en:
             raise InvalidInput(_("paragraph {number} is empty"), number=i)
-    return cleaned
+    return parse_text([en for en, _ in cleaned], [fr for _, fr in cleaned])
 
 
-def _write_revision(
+def _counters(text: NegotiatedText) -> tuple[int, int]:
+    """The highest numeric paragraph and bracket ids (``p7``, ``b12``) the text uses."""
+
+    def number(identifier: str, prefix: str) -> int:
+        tail = identifier[len(prefix) :]
+        return int(tail) if identifier.startswith(prefix) and tail.isdigit() else 0
+
+    paragraphs = max((number(p.id, "p") for p in text.paragraphs), default=0)
+    brackets = max((number(b.id, "b") for _p, b in text.brackets()), default=0)
+    return paragraphs, brackets
+
+
+def write_revision(
     document: Document,
     number: int,
-    paragraphs: list[tuple[str, str]],
+    text: NegotiatedText,
     by: User,
     at: datetime,
     note: str,
+    portions: dict[str, int | None] | None = None,
 ) -> Revision:
+    """Write an immutable revision and its paragraphs (number, identity, wording in the
+    notation, structure); ``portions`` carries paragraph markings over by identity."""
     revision = Revision.objects.create(
         document=document, number=number, note=note, created_by=by, created_at=at
     )
+    portions = portions or {}
     Paragraph.objects.bulk_create(
-        Paragraph(revision=revision, number=i, text=en, text_fr=fr)
-        for i, (en, fr) in enumerate(paragraphs, start=1)
+        Paragraph(
+            revision=revision,
+            number=i,
+            key=p.id,
+            text=render(p.segments(Language.EN)),
+            text_fr=render(p.segments(Language.FR)),
+            structure=paragraph_to_data(p),
+            classification=portions.get(p.id),
+        )
+        for i, p in enumerate(text.paragraphs, start=1)
     )
     return revision
 
@@ -66,20 +95,24 @@ def register(
     body: Body,
     series_code: str,
     title: str,
-    paragraphs: Text,
+    paragraphs: Text | NegotiatedText,
     classification: Classification = Classification.UNCLASSIFIED,
     releasable_to: Iterable[str] = (),
     title_fr: str = "",
     now: datetime | None = None,
 ) -> Revision:
-    """Register a new document and its original text (revision 0)."""
+    """Register a new document and its original text (revision 0): paragraphs as (English,
+    French) pairs in the bracket notation, or an already built negotiated text."""
     if by.role not in MAY_REGISTER:
         raise NotAllowed(_("{user} may not register documents"), user=by.username)
     if not title.strip():
         raise InvalidInput(_("a document needs a title"))
     if not valid_series(series_code):
         raise InvalidInput(_("{series!r} is not a series code"), series=series_code)
-    text = _check_text(paragraphs)
+    text = paragraphs if isinstance(paragraphs, NegotiatedText) else _check_text(paragraphs)
+    if not text.paragraphs:
+        raise InvalidInput(_("a document needs at least one paragraph"))
+    last_paragraph, last_bracket = _counters(text)
     partners = sorted({common.state(code).iso3 for code in releasable_to})
     with transaction.atomic():
         at = now or common.now()
@@ -97,9 +130,11 @@ def register(
             body=body,
             created_by=by,
             created_at=at,
+            last_paragraph=last_paragraph,
+            last_bracket=last_bracket,
         )
         document.releasable_to.set(partners)
-        revision = _write_revision(document, 0, text, by, at, "original")
+        revision = write_revision(document, 0, text, by, at, "original")
         audit.append(
             actor=by.username,
             tag=Tag.DOCUMENT_REGISTERED,
@@ -110,7 +145,8 @@ def register(
                 "classification": Classification(classification).label,
                 "releasable_to": partners,
                 "body": body.code,
-                "paragraphs": len(text),
+                "paragraphs": len(text.paragraphs),
+                "brackets": len(text.brackets()),
             },
             at=at,
         )
@@ -126,10 +162,13 @@ def revise(
     now: datetime | None = None,
     expected_revision: int | None = None,
 ) -> Revision:
-    """Issue the next revision (``-REV1``, ``-REV2``, ...) with a new text."""
+    """Issue the next revision (``-REV1``, ``-REV2``, ...) with a wholly new text, as the
+    secretariat re-issues a paper. Paragraphs keep the identities of those at the same place
+    in the previous revision; brackets are new. Negotiated changes go through amendments
+    (:mod:`concord.services.texts`)."""
     if by.role not in MAY_REGISTER:
         raise NotAllowed(_("{user} may not issue revisions"), user=by.username)
-    text = _check_text(paragraphs)
+    parsed = _check_text(paragraphs)
     with transaction.atomic():
         at = now or common.now()
         locked = Document.objects.select_for_update().get(pk=document.pk)
@@ -141,15 +180,49 @@ def revise(
                 number=expected_revision,
             )
         number = (last.number + 1) if last else 0
-        revision = _write_revision(locked, number, text, by, at, note)
+        keys = list(last.paragraphs.values_list("key", flat=True)) if last else []
+        text = _renumbered(locked, parsed, keys)
+        revision = write_revision(locked, number, text, by, at, note)
         audit.append(
             actor=by.username,
             tag=Tag.DOCUMENT_REVISED,
             subject=f"document:{locked.reference}",
-            payload={"reference": revision.reference, "note": note, "paragraphs": len(text)},
+            payload={
+                "reference": revision.reference,
+                "note": note,
+                "paragraphs": len(text.paragraphs),
+            },
             at=at,
         )
     return revision
+
+
+def _renamed(segments, fresh: dict[str, str]):
+    return tuple(
+        s if isinstance(s, str) else dataclass_replace(s, id=fresh[s.id]) for s in segments
+    )
+
+
+def _renumbered(document: Document, text: NegotiatedText, keys: list[str]) -> NegotiatedText:
+    """``text`` with paragraph ids taken from ``keys`` by place (fresh ones beyond) and fresh
+    bracket ids; raises the document's counters (the caller holds its row lock)."""
+    paragraphs = []
+    for i, p in enumerate(text.paragraphs):
+        if i < len(keys) and keys[i]:
+            key = keys[i]
+        else:
+            document.last_paragraph += 1
+            key = f"p{document.last_paragraph}"
+        fresh: dict[str, str] = {}
+        for b in p.brackets():
+            document.last_bracket += 1
+            fresh[b.id] = f"b{document.last_bracket}"
+
+        paragraphs.append(
+            dataclass_replace(p, id=key, en=_renamed(p.en, fresh), fr=_renamed(p.fr, fresh))
+        )
+    document.save(update_fields=["last_paragraph", "last_bracket"])
+    return NegotiatedText(tuple(paragraphs), text.revision)
 
 
 def revision_by_reference(text: str) -> Revision:

@@ -18,7 +18,14 @@ from concord.domain import procedures as core
 from concord.domain.alliance import Actor, MembershipKind, deciding_states
 from concord.domain.audit import SYSTEM_WORKER
 from concord.domain.canonical import format_instant, sha256_hex
-from concord.domain.errors import InvalidInput, NotAllowed, NotFound, StaleVersion, _
+from concord.domain.errors import (
+    IllegalTransition,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    StaleVersion,
+    _,
+)
 from concord.domain.events import Tag, opened_tag, procedure_tag
 from concord.domain.rules import DecisionRule
 from concord.domain.texts import Paragraph as TextParagraph
@@ -88,6 +95,21 @@ def _partner_states() -> frozenset[str]:
     )
 
 
+def _check_text_ready(revision: Revision) -> None:
+    """Nothing is agreed until everything is agreed: a procedure adopts only the latest
+    revision, with no open bracket and both languages aligned."""
+    from concord.services import texts
+
+    latest = revision.document.revisions.order_by("-number").values_list("number", flat=True)[0]
+    if latest != revision.number:
+        raise IllegalTransition(
+            _("{reference} is not the latest revision of its document: {latest} is"),
+            reference=revision.reference,
+            latest=revision.document.reference.revision(latest),
+        )
+    texts.ready(revision)
+
+
 def open_procedure(
     *,
     by: User,
@@ -111,6 +133,8 @@ def open_procedure(
         raise NotAllowed(_("{body} has not delegated authority to its chair"), body=body.code)
     if format is not None and format.body_id != body.pk:
         raise InvalidInput(_("the format {format} belongs to another body"), format=format.code)
+    if revision is not None:
+        _check_text_ready(revision)
     title = title.strip() or (revision.document.title if revision else "")
     if not title:
         raise InvalidInput(_("a procedure needs a title or a document"))
