@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from concord.api.routes import api
-from concord.web import accounts, live, views
+from concord.web import accounts, live, texts, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +12,28 @@ urlpatterns = [
     path("bodies/<str:code>/", views.body_detail, name="body-detail"),
     path("documents/", views.document_list, name="documents"),
     path("documents/<str:ref>/", views.document_detail, name="document-detail"),
+    path("documents/<str:ref>/text/", texts.text, name="document-text"),
+    path("documents/<str:ref>/text/live/", texts.text_fragment, name="document-text-fragment"),
+    path("documents/<str:ref>/compare/", texts.compare, name="document-compare"),
+    path("documents/<str:ref>/export/<str:fmt>/", texts.export, name="document-export"),
+    path("documents/<str:ref>/amendments/", texts.propose, name="document-propose"),
+    path(
+        "documents/<str:ref>/amendments/<str:label>/<str:action>/",
+        texts.decide,
+        name="document-decide",
+    ),
+    path("documents/<str:ref>/brackets/<str:bracket>/", texts.hold, name="document-hold"),
+    path(
+        "documents/<str:ref>/paragraphs/<str:paragraph>/stance/",
+        texts.stance,
+        name="document-stance",
+    ),
+    path(
+        "documents/<str:ref>/paragraphs/<str:paragraph>/align/",
+        texts.align,
+        name="document-align",
+    ),
+    path("documents/<str:ref>/revise/", texts.issue, name="document-issue"),
     path("procedures/", views.procedure_list, name="procedures"),
     path("procedures/<int:pk>/", views.procedure_detail, name="procedure-detail"),
     path("procedures/<int:pk>/live/", views.procedure_fragment, name="procedure-fragment"),
@@ -22,6 +44,7 @@ urlpatterns = [
     path("procedures/<int:pk>/conclude/", views.procedure_conclude, name="procedure-conclude"),
     path("decisions/", views.decision_list, name="decisions"),
     path("decisions/<str:number>/", views.decision_detail, name="decision-detail"),
+    path("decisions/<str:number>/export/<str:fmt>/", texts.decision_export, name="decision-export"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),
     path("profile/", views.profile, name="profile"),

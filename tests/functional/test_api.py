@@ -38,7 +38,7 @@ def _silence(council, title="A text", level=1):
         body=council,
         series_code="PO",
         title=title,
-        paragraphs=[("One.", "Un."), ("Two.", "")],
+        paragraphs=[("One.", "Un."), ("Two.", "Deux.")],
         classification=level,
     )
     return rev, service.open_silence(
@@ -130,7 +130,7 @@ def test_break_through_the_api_and_refusals_as_problems(council):
 
 def test_the_chair_opens_through_the_api(council):
     rev = documents.register(
-        by=secretary(), body=council, series_code="PO", title="T", paragraphs=[("One.", "")]
+        by=secretary(), body=council, series_code="PO", title="T", paragraphs=[("One.", "Un.")]
     )
     chair = _client(council.chair, "write")
     response = chair.post(
@@ -257,7 +257,7 @@ def test_simultaneous_conflicting_edits_lose_nothing(transactional_db):
     demo.seed_states()
     council = BodyFactory(code="NAC")
     rev = documents.register(
-        by=secretary(), body=council, series_code="PO", title="T", paragraphs=[("One.", "")]
+        by=secretary(), body=council, series_code="PO", title="T", paragraphs=[("One.", "Un.")]
     )
     ref = str(rev.document.reference)
     writers = [

@@ -154,9 +154,9 @@ def _build(hook_base: str) -> World:
     ]
     docs.append(Doc(MIXED, Classification.RESTRICTED, ("JPN",), extra=(PORTION,)))
     for i, d in enumerate(docs):
-        paragraphs = [(f"{d.text} first paragraph.", "")]
+        paragraphs = [(f"{d.text} first paragraph.", f"{d.text} premier paragraphe.")]
         if d.key == MIXED:
-            paragraphs.append((f"{PORTION} second paragraph.", ""))
+            paragraphs.append((f"{PORTION} second paragraph.", f"{PORTION} second paragraphe."))
         revision = documents.register(
             by=users["secretariat"],
             body=council,

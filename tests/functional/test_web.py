@@ -160,7 +160,7 @@ def test_document_list_queries_do_not_grow_with_documents(client, council):
             body=council,
             series_code="PO",
             title=f"t{i}",
-            paragraphs=[("x", "")],
+            paragraphs=[("x", "x")],
             releasable_to=["JPN", "AUS"],
         )
     many, _ = _queries(client, "/documents/")
@@ -169,7 +169,7 @@ def test_document_list_queries_do_not_grow_with_documents(client, council):
 
 def test_delegate_breaks_silence_through_the_page(client, council):
     rev = documents.register(
-        by=secretary(), body=council, series_code="PO", title="A text", paragraphs=[("One.", "")]
+        by=secretary(), body=council, series_code="PO", title="A text", paragraphs=[("One.", "Un.")]
     )
     p = service.open_silence(
         by=council.chair, body=council, revision=rev, expires_at=NOW + timedelta(hours=2)
@@ -282,7 +282,7 @@ def test_admin_registers_documents_through_the_service(client, council):
 
 def test_refusals_are_shown_in_the_users_language(client, council):
     rev = documents.register(
-        by=secretary(), body=council, series_code="PO", title="A text", paragraphs=[("One.", "")]
+        by=secretary(), body=council, series_code="PO", title="A text", paragraphs=[("One.", "Un.")]
     )
     p = service.open_silence(
         by=council.chair, body=council, revision=rev, expires_at=NOW + timedelta(hours=2)
@@ -325,7 +325,7 @@ def test_without_a_second_factor_reading_is_capped_where_the_deployment_allows_i
             body=council,
             series_code="PO",
             title=title,
-            paragraphs=[("x", "")],
+            paragraphs=[("x", "x")],
             classification=level,
         )
     user = delegate("FRA")

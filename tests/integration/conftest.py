@@ -30,7 +30,7 @@ def paper(council):
         title="Statement on seabed infrastructure",
         paragraphs=[
             ("Allies will share surveillance data.", "Les Alliés partageront leurs données."),
-            ("The Council will review progress.", ""),
+            ("The Council will review progress.", "Le Conseil fera le point."),
         ],
         now=T0,
     )

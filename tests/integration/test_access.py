@@ -37,7 +37,7 @@ def library(council, states):
                 body=body,
                 series_code="PO",
                 title=f"{body.code} {level.name} {releasable}",
-                paragraphs=[("x", "")],
+                paragraphs=[("x", "x")],
                 classification=level,
                 releasable_to=releasable,
                 now=T0,

@@ -745,5 +745,7 @@ def revoke_token(request: HttpRequest, token_id: int):
     return _token(token_service.revoke(user=request.user, token_id=token_id))
 
 
-for router in (alliance, docs, procs, records, account):
+from concord.api import texts as _texts  # noqa: E402  (it uses the helpers above)
+
+for router in (alliance, docs, _texts.router, procs, records, account):
     api.add_router("", router)

@@ -286,3 +286,113 @@ def page_of(item: type) -> type:
             "__annotations__": {"items": list[item], "next_cursor": str | None},
         },
     )
+
+
+# -- negotiated texts ---------------------------------------------------------------------------
+
+
+class NegotiatedParagraphOut(Schema):
+    id: str = Field(description="stable identity across revisions (numbering may change)")
+    number: int
+    withheld: bool
+    en: str = Field(description="the English in the bracket notation: [a / b]")
+    fr: str
+    segments_en: list[Any] = Field(description="plain strings and brackets with their holders")
+    segments_fr: list[Any]
+    aligned: bool = Field(description="false: English and French changed since last aligned")
+    holding_out: list[str] = Field(description="states that cannot agree or await instructions")
+    stances: dict[str, str]
+
+
+class AlternativeOut(Schema):
+    en: str | None
+    fr: str | None
+    holders: list[str]
+
+
+class OpenBracketOut(Schema):
+    bracket: str
+    paragraph: str
+    number: int
+    kind: str
+    note: str
+    alternatives: list[AlternativeOut]
+
+
+class AmendmentOut(Schema):
+    label: str
+    delegation: str
+    rationale: str
+    state: Literal["proposed", "accepted", "rejected", "withdrawn", "moot"]
+    change: dict[str, Any]
+    paragraph_number: int | None = None
+    proposed_against: str
+    proposed_by: str
+    proposed_at: datetime
+    applied_in: str | None
+
+
+class NegotiationOut(Schema):
+    reference: str
+    revision: int
+    latest: bool
+    ready_for_decision: bool
+    blocker: str = Field(description="why a procedure cannot yet be opened on this text")
+    agreed_so_far: list[str]
+    paragraphs: list[NegotiatedParagraphOut]
+    open_brackets: list[OpenBracketOut]
+    amendments: list[AmendmentOut]
+
+
+class AmendmentIn(Schema):
+    op: Literal["replace_span", "delete_span", "insert_paragraph", "delete_paragraph"]
+    rationale: str = Field(min_length=1, max_length=5000)
+    state: str | None = Field(None, max_length=3, description="officers: the delegation")
+    paragraph: str = Field("", max_length=64)
+    language: Literal["en", "fr"] = "en"
+    old: str = Field("", max_length=2000)
+    new: str = Field("", max_length=5000)
+    occurrence: int = Field(1, ge=1, le=999)
+    after: str | None = Field(None, max_length=64)
+    french: str = Field("", max_length=5000)
+    revision: int | None = Field(None, ge=0, le=9999)
+
+
+class AmendmentDecisionIn(Schema):
+    action: Literal["accept", "reject", "withdraw", "overtake"]
+
+
+class HoldIn(Schema):
+    alternative: int | None = Field(None, ge=1, le=50)
+    state: str | None = Field(None, max_length=3)
+
+
+class StanceIn(Schema):
+    stance: Literal["can_agree", "cannot_agree", "awaiting_instructions"]
+    state: str | None = Field(None, max_length=3)
+
+
+class IssueIn(Schema):
+    cleaned: dict[str, int] = Field(default_factory=dict)
+    note: str = Field("", max_length=300)
+
+
+class RunOut(Schema):
+    kind: Literal["equal", "insert", "delete"]
+    text: str
+
+
+class ParagraphDiffOut(Schema):
+    paragraph: str
+    change: Literal["inserted", "deleted", "changed"]
+    old_number: int | None
+    new_number: int | None
+    withheld: bool
+    en: list[RunOut]
+    fr: list[RunOut]
+
+
+class DiffOut(Schema):
+    old: int
+    new: int
+    paragraphs: list[ParagraphDiffOut]

@@ -130,17 +130,20 @@ DOCUMENTS: list[dict[str, Any]] = [
             (
                 "Hybrid campaigns combine disinformation, cyber intrusion and covert funding to "
                 "weaken public trust in elections.",
-                "",
+                "Les campagnes hybrides associent désinformation, intrusions informatiques et "
+                "financements occultes pour affaiblir la confiance du public dans les élections.",
             ),
             (
                 "Allies agree to notify each other of a detected campaign through the Council within "
                 "seventy-two hours.",
-                "",
+                "Les Alliés conviennent de se signaler mutuellement toute campagne détectée, par "
+                "l'intermédiaire du Conseil, dans un délai de soixante-douze heures.",
             ),
             (
                 "A common response may include public attribution, coordinated sanctions and "
                 "support to the affected ally's election authorities.",
-                "",
+                "Une réponse commune peut comprendre une attribution publique, des sanctions "
+                "coordonnées et un soutien aux autorités électorales de l'Allié visé.",
             ),
         ],
     },
@@ -155,12 +158,14 @@ DOCUMENTS: list[dict[str, Any]] = [
             (
                 "Participants reaffirm that international law applies to the conduct of states in "
                 "cyberspace.",
-                "",
+                "Les participants réaffirment que le droit international s'applique à la conduite "
+                "des États dans le cyberespace.",
             ),
             (
                 "Participants will exchange warnings about malicious campaigns targeting their "
                 "critical infrastructure.",
-                "",
+                "Les participants échangeront des alertes sur les campagnes malveillantes visant "
+                "leurs infrastructures critiques.",
             ),
         ],
     },
@@ -171,8 +176,16 @@ DOCUMENTS: list[dict[str, Any]] = [
         "level": Classification.SECRET,
         "title": "Readiness targets for the allied cyber rapid-response pool",
         "text": [
-            ("Each contributing ally keeps a response team deployable within twelve hours.", ""),
-            ("The pool is reviewed annually against agreed readiness targets.", ""),
+            (
+                "Each contributing ally keeps a response team deployable within twelve hours.",
+                "Chaque Allié contributeur maintient une équipe d'intervention déployable en "
+                "douze heures.",
+            ),
+            (
+                "The pool is reviewed annually against agreed readiness targets.",
+                "Le dispositif est évalué chaque année au regard des objectifs de disponibilité "
+                "convenus.",
+            ),
         ],
     },
     {
@@ -196,7 +209,12 @@ DOCUMENTS: list[dict[str, Any]] = [
         "body": "RWG",
         "level": Classification.RESTRICTED,
         "title": "Calendar of civil preparedness exercises for the coming year",
-        "text": [("The working group approves the exercise calendar annexed to this note.", "")],
+        "text": [
+            (
+                "The working group approves the exercise calendar annexed to this note.",
+                "Le groupe de travail approuve le calendrier des exercices annexé à la présente note.",
+            )
+        ],
     },
 ]
 

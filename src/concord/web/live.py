@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
+from concord.domain.references import Reference
 from concord.records.models import AuditEvent
 from concord.services import access
 from concord.services.audit import CHANNEL
@@ -159,6 +160,18 @@ def _released(look):
     return sync_to_async(run)
 
 
+def _document_events(user, subject: str, after: int) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(seq__gt=after, subject=subject).order_by("seq")[:100])
+
+
+def _document_visible(user, reference) -> bool:
+    return (
+        access.documents(user)
+        .filter(series__code=reference.series, year=reference.year, number=reference.number)
+        .exists()
+    )
+
+
 async def stream(request: HttpRequest, topic: str) -> HttpResponse:
     user = await _released(_verified)(request)
     if user is None:
@@ -168,13 +181,22 @@ async def stream(request: HttpRequest, topic: str) -> HttpResponse:
         if topic.startswith("procedure:") and topic[10:].isdigit()
         else None
     )
-    if pk is None and topic != "desk":
+    reference = None
+    if topic.startswith("document:"):
+        try:
+            reference, _rev = Reference.parse(topic[9:])
+        except ValueError:
+            return HttpResponse(status=404)
+    if pk is None and reference is None and topic != "desk":
         return HttpResponse(status=404)
 
     def visible() -> bool:
+        if reference is not None:
+            return _document_visible(user, reference)
         return access.procedures(user).filter(pk=pk).exists()
 
-    if pk is not None and not await _released(visible)():
+    watched = pk is not None or reference is not None
+    if watched and not await _released(visible)():
         return HttpResponse(status=404)
     after = await _released(_start)(request)
     poll = settings.CONCORD_LIVE_POLL
@@ -186,12 +208,15 @@ async def stream(request: HttpRequest, topic: str) -> HttpResponse:
         checked = time.monotonic()
         while time.monotonic() - started < LIFETIME:
             event = wakeup.current()
-            if pk is not None and time.monotonic() - checked > RECHECK:
+            if watched and time.monotonic() - checked > RECHECK:
                 # visibility was checked when the stream opened; look again now and then
                 if not await _released(visible)():
                     return
                 checked = time.monotonic()
-            if pk is not None:
+            if reference is not None:
+                found = await _released(_document_events)(user, f"document:{reference}", after)
+                seen = found[-1].seq if found else after
+            elif pk is not None:
                 found = await _released(_procedure_events)(user, pk, after, checked=True)
                 seen = found[-1].seq if found else after
             else:
