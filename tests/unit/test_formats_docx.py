@@ -326,3 +326,18 @@ def test_mutated_document_xml_is_refused_cleanly(flips: list[tuple[int, int]]) -
     for at, value in flips:
         xml[at] = value
     refused_or_read(rezip(VALID, "word/document.xml", bytes(xml)))
+
+
+def test_a_paragraph_not_yet_translated_is_written_as_its_number_alone() -> None:
+    text = parse_text(["One [a / b].", "Two.", "Three."], ["Un [a / b].", "", "Trois."])
+    french = write_docx(META, text, Language.FR)
+    assert [p.text for p in docx.Document(io.BytesIO(french)).paragraphs][-3:] == [
+        "1. Un [a / b].",
+        "2.",
+        "3. Trois.",
+    ]
+    again = read_docx(write_docx(META, text), french)
+    assert again.text == text
+    assert again.text.paragraphs[1].fr == ()
+    with pytest.raises(InvalidInput, match="paragraph 2 is empty"):
+        read_docx(french)

@@ -3,10 +3,12 @@
 Every non-empty paragraph of the document's body is a paragraph of the text, in order, except
 paragraphs in the styles "Title" (the first gives the title) and "Subtitle" (the particulars an
 export writes under the title). Tables, text boxes, headers, footers, footnotes and deleted
-tracked changes are not read. A manual leading number (``1.``, ``12)``, ``(3)``) is dropped;
-runs are joined and runs of spaces, tabs and line breaks become one space. Square brackets are
-brackets in the notation with holders (see :mod:`concord.domain.negotiation.notation`):
-``[stronger wording (DEU, FRA) / weaker wording (TUR)]``.
+tracked changes are not read. Runs are joined and runs of spaces, tabs and line breaks become
+one space. A manual leading number (``1.``, ``12)``, ``(3)``) is dropped; a paragraph that is
+nothing but a number is an empty paragraph (in a French document, one not yet translated; in
+the English one, an error). Square brackets are brackets in the notation with holders (see
+:mod:`concord.domain.negotiation.notation`): ``[stronger wording (DEU, FRA) / weaker wording
+(TUR)]``.
 
 An optional second document gives the French version, read by the same rules and matched
 paragraph by paragraph and bracket by bracket as :func:`parse_text` does.
@@ -57,7 +59,7 @@ _SKIPPED = frozenset(
 _CONTAINERS = frozenset({_W + "sdt", _W + "sdtContent", _W + "customXml"})
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SPACES = re.compile(r"[ \t\n\r]+")
-_NUMBER = re.compile(r"(?:[0-9]{1,5}[.)]|\([0-9]{1,5}\))\s+")
+_NUMBER = re.compile(r"(?:[0-9]{1,5}[.)]|\([0-9]{1,5}\))(?:\s+|$)")
 
 _REASONS = {
     "large": (
@@ -180,10 +182,10 @@ def _paragraphs(data: bytes, language: Language) -> tuple[str | None, list[str]]
                 title = content
             continue
         number = _NUMBER.match(content)
-        if number and content[number.end() :]:
+        if number:
             content = content[number.end() :]
         paragraphs.append(content)
-    if not paragraphs:
+    if not any(paragraphs):
         raise _refuse("empty", language)
     return title, paragraphs
 

@@ -2,7 +2,8 @@
 
 The title is in style "Title", the reference, revision, body and date lines in style
 "Subtitle"; the marking is the header and the footer of every page. Each paragraph starts with
-its number written out ("3. "), and each bracket, its ``[``, `` / `` and ``]`` included, is
+its number written out ("3. "; a paragraph with no version in the language is the number
+alone, which reads back as "not yet translated"), and each bracket, its ``[``, `` / `` and ``]`` included, is
 highlighted in yellow, its holders written after each alternative in the notation with holders
 (smaller, in grey): ``[stronger wording (DEU, FRA) / weaker wording (TUR)]``.
 """
@@ -51,10 +52,8 @@ def write_docx(meta: ExportMeta, text: Text, language: Language = Language.EN) -
             document.add_paragraph(xml_safe(line), style="Subtitle")
     for number, paragraph in enumerate(text.paragraphs, start=1):
         segments = paragraph.segments(language)
-        if not segments:
-            continue
         p = document.add_paragraph()
-        p.add_run(f"{number}. ")
+        p.add_run(f"{number}. " if segments else f"{number}.")  # no wording: not translated
         for segment in segments:
             if isinstance(segment, str):
                 p.add_run(xml_safe(segment))
