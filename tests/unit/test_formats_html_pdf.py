@@ -106,6 +106,9 @@ def test_pdf_banner_is_on_every_page() -> None:
 def test_pdf_replaces_characters_helvetica_cannot_print() -> None:
     odd = "déjà vu € \u2013 Ωμέγα 中文 \x00\x07 ok\n"
     assert printable(odd) == "déjà vu € \u2013 ????? ?? ?? ok "
+    assert printable("Note\u202f: \ufb01n \u2011 \u00ab\u00a0x\u00a0\u00bb") == (
+        "Note : fin - \u00ab\u00a0x\u00a0\u00bb"
+    )
     text = parse_text(["Ωμέγα [中文 / é] \U0001f600 <b>&amp;"])
     pdf = write_pdf(META, text, Language.EN, compress=False)
     assert pdf.startswith(b"%PDF")

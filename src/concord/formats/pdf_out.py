@@ -4,9 +4,10 @@ The marking is drawn at the top and the bottom of every page, with the reference
 number at the foot; paragraphs are numbered, brackets shaded in yellow with their holders after
 each alternative in the notation with holders.
 
-The PDF uses reportlab's built-in Helvetica, which covers the Windows-1252 character set only:
-any other character (and any control character) is printed as ``?``, so that no input can make
-the export fail. The output is deterministic (no creation date or random id).
+The PDF uses reportlab's built-in Helvetica, which covers the Windows-1252 character set only
+(all of English and French): any other character is printed as its plain equivalent when it has
+one (a narrow no-break space as a space, a ligature as its letters), else as ``?``, and so is any
+control character, so that no input can make the export fail. The output is deterministic (no creation date or random id).
 """
 
 from __future__ import annotations
@@ -33,20 +34,31 @@ MONO = "Courier"
 
 
 def printable(value: str) -> str:
-    """``value`` with every character Helvetica cannot print (outside Windows-1252, or a
-    control character) replaced by ``?``."""
+    """``value`` as Helvetica can print it: a character outside Windows-1252 becomes its
+    compatibility equivalent if that is inside (a narrow no-break space a space, a ligature its
+    letters), else ``?``; a control character becomes ``?`` too (tabs and line breaks, a
+    space)."""
     out = []
     for char in value:
-        if char in "\t\n":
+        if char in "\t\n\r":
             out.append(" ")
             continue
-        try:
-            char.encode("cp1252")
-        except UnicodeEncodeError:
-            out.append("?")
-            continue
-        out.append("?" if unicodedata.category(char) == "Cc" else char)
+        if not _cp1252(char):
+            plain = _PLAIN.get(char) or unicodedata.normalize("NFKC", char)
+            char = plain if _cp1252(plain) else "?"
+        out.append("?" if unicodedata.category(char[0]) == "Cc" else char)
     return "".join(out)
+
+
+_PLAIN = {"\u2010": "-", "\u2011": "-", "\u2212": "-"}
+
+
+def _cp1252(value: str) -> bool:
+    try:
+        value.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def markup(value: str) -> str:
