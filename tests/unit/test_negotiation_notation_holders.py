@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from negotiation_strategies import STATES, WORDS, french, texts
 
@@ -135,6 +135,7 @@ def test_render_paragraph_with_holders() -> None:
 # -- properties ---------------------------------------------------------------------------------
 
 
+@settings(deadline=None)
 @given(texts())
 def test_texts_round_trip_through_the_notation_with_holders(text: Text) -> None:
     en = render_text(text, holders=True)
@@ -191,6 +192,7 @@ def tricky_texts(draw: st.DrawFn) -> Text:
     return Text(tuple(paragraphs))
 
 
+@settings(deadline=None)
 @given(tricky_texts())
 def test_wordings_that_look_like_holders_round_trip(text: Text) -> None:
     assert parse_text(render_text(text, holders=True), holders=True) == text
