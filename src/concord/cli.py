@@ -304,6 +304,89 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_file(path: str, limit: int = 20 * 1024 * 1024) -> bytes:
+    from pathlib import Path
+
+    from concord.domain.errors import InvalidInput
+
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidInput(f"no file {path}")
+    if file.stat().st_size > limit:
+        raise InvalidInput(f"{path} is larger than {limit // (1024 * 1024)} MB")
+    return file.read_bytes()
+
+
+def cmd_document_import(args: argparse.Namespace) -> int:
+    from concord.domain.errors import InvalidInput
+    from concord.domain.markings import Classification
+    from concord.services import common, exports
+
+    try:
+        level = Classification.parse(args.classification)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    data = _read_file(args.file)
+    french = _read_file(args.french) if args.french else None
+    revision = exports.import_docx(
+        by=common.user(args.as_user),
+        body=common.body(args.body),
+        series_code=args.series.strip().upper(),
+        data=data,
+        french=french,
+        title=args.title or "",
+        title_fr=args.title_fr or "",
+        classification=level,
+        releasable_to=[c for c in (args.releasable_to or "").split(",") if c.strip()],
+    )
+    paragraphs = list(revision.paragraphs.order_by("number"))
+    brackets = sum(p.text.count("[") for p in paragraphs)
+    _print(
+        {
+            "reference": revision.reference,
+            "title": revision.document.title,
+            "paragraphs": len(paragraphs),
+            "brackets": brackets,
+        },
+        args.json,
+        f"registered {revision.reference}: {len(paragraphs)} paragraphs, {brackets} brackets",
+    )
+    return 0
+
+
+def cmd_document_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from concord.domain.errors import NotFound
+    from concord.services import access, common, documents, exports
+
+    revision = documents.revision_by_reference(args.reference)
+    if args.revision is not None:
+        chosen = revision.document.revisions.filter(number=args.revision).first()
+        if chosen is None:
+            raise NotFound(f"{revision.document.reference} has no revision {args.revision}")
+        revision = chosen
+    user = common.user(args.as_user) if args.as_user else None
+    if user is not None and not access.may_read_document(user, revision.document):
+        raise NotFound(f"no document {args.reference!r}")
+    result = exports.revision_export(user, revision, args.format, args.language)
+    out = Path(args.out)
+    if out.is_dir():
+        out = out / result.filename
+    out.write_bytes(result.data)
+    _print(
+        {
+            "reference": revision.reference,
+            "format": args.format,
+            "path": str(out),
+            "bytes": len(result.data),
+        },
+        args.json,
+        f"wrote {revision.reference} as {args.format} to {out} ({len(result.data):,} bytes)",
+    )
+    return 0
+
+
 def cmd_demo_code(args: argparse.Namespace) -> int:
     from concord.services import demo
 
@@ -369,9 +452,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from concord import bench
     from concord.bench.harness import BenchError, render
 
-    options = {k: getattr(args, k) for k in ("clients", "seconds", "workers", "procedures")}
+    names = ("clients", "seconds", "workers", "procedures", "paragraphs", "brackets", "amendments")
+    options = {k: getattr(args, k) for k in names if getattr(args, k, None) is not None}
+    if args.name == "text":
+        unknown = sorted(set(options) - {"paragraphs", "brackets", "amendments"})
+    else:
+        unknown = sorted(set(options) & {"paragraphs", "brackets", "amendments"})
+    if unknown:
+        print(f"error: {args.name} takes no --{unknown[0]}", file=sys.stderr)
+        return EXIT_REFUSED
     try:
-        result = bench.run(args.name, {k: v for k, v in options.items() if v is not None})
+        result = bench.run(args.name, options)
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED
@@ -487,6 +578,34 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("id", type=int)
         acting(p)
 
+    doc = sub.add_parser("document", help="documents in and out (Word, PDF, HTML)").add_subparsers(
+        dest="document_command", required=True
+    )
+    p = command("import", cmd_document_import, "register a Word draft as a negotiated text", doc)
+    p.add_argument("file", metavar="FILE.docx")
+    p.add_argument("--body", required=True, metavar="CODE")
+    p.add_argument("--series", required=True, metavar="SERIES", help="e.g. PO")
+    p.add_argument("--as", dest="as_user", required=True, metavar="USERNAME")
+    p.add_argument(
+        "--french", metavar="FILE.docx", help="the French version, paragraph by paragraph"
+    )
+    p.add_argument("--title", help="the title (default: the draft's Title paragraph)")
+    p.add_argument("--title-fr", dest="title_fr")
+    p.add_argument("--classification", default="UNCLASSIFIED", help="e.g. RESTRICTED")
+    p.add_argument("--releasable-to", dest="releasable_to", metavar="ISO3,...")
+    p = command("export", cmd_document_export, "write a revision as docx, pdf or html", doc)
+    p.add_argument("reference", metavar="REF", help="e.g. PO(2026)0042 or PO(2026)0042-REV1")
+    p.add_argument("--revision", type=int, metavar="N")
+    p.add_argument("--format", required=True, choices=["docx", "pdf", "html"])
+    p.add_argument("--out", required=True, metavar="PATH", help="a file, or a folder")
+    p.add_argument("--language", default="en", choices=["en", "fr"])
+    p.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USERNAME",
+        help="export what this user may read (default: the whole text, logged as the operator)",
+    )
+
     tok = sub.add_parser("token", help="personal API tokens").add_subparsers(
         dest="token_command", required=True
     )
@@ -502,7 +621,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as", dest="as_user", required=True, metavar="USERNAME")
 
     p = command("bench", cmd_bench, "measure Concord beside a reference (throwaway database)")
-    p.add_argument("name", choices=["writes", "live", "deadlines"])
+    p.add_argument("name", choices=["writes", "live", "deadlines", "text"])
     p.add_argument("--clients", type=int, default=None, help="writes: 64; live: 500")
     p.add_argument(
         "--seconds",
@@ -522,6 +641,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="writes: meeting items written to (4 x C); deadlines: procedures (10000)",
     )
+    p.add_argument("--paragraphs", type=int, default=None, help="text: paragraphs (2000)")
+    p.add_argument("--brackets", type=int, default=None, help="text: brackets (5000)")
+    p.add_argument("--amendments", type=int, default=None, help="text: amendments (5000)")
 
     p = sub.add_parser(
         "manage", help="Django's management commands (migrate, createsuperuser, ...)"

@@ -7,6 +7,8 @@ a reference measured in the same run on the same database (the floor of the mech
   PostgreSQL LISTEN clients.
 - ``deadlines``: thousands of procedures expiring at one instant, recorded exactly once by
   several workers (one killed half-way), against one plain UPDATE of the same rows.
+- ``text``: the clean text, open-bracket report and full diff of a 2,000-paragraph negotiated
+  text, against the standard library's difflib; and the text page's SQL queries.
 
 Nothing here is sent anywhere but the loopback address, and every loop is bounded in time.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-NAMES = ("writes", "live", "deadlines")
+NAMES = ("writes", "live", "deadlines", "text")
 
 
 def run(name: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -32,4 +34,8 @@ def run(name: str, options: dict[str, Any]) -> dict[str, Any]:
         from concord.bench import deadlines
 
         return deadlines.run(**options)
+    if name == "text":
+        from concord.bench import text
+
+        return text.run(**options)
     raise ValueError(f"unknown benchmark {name!r}: choose one of {', '.join(NAMES)}")

@@ -128,7 +128,12 @@ def snapshot(user: User, document: Document, number: int | None = None) -> Snaps
     rows = list(revision.paragraphs.order_by("number"))
     text = working_text(revision, rows)
     amendments = list(
-        document.amendments.select_related("proposed_by", "decided_by", "revision", "applied_in")
+        document.amendments.select_related(
+            "proposed_by",
+            "decided_by",
+            "revision__document__series",
+            "applied_in__document__series",
+        )
     )
     stances = [
         core.ParagraphPosition(s.pk, s.state_id, s.key, core.ParagraphStance(s.stance))
