@@ -11,6 +11,7 @@ urlpatterns = [
     path("bodies/", views.body_list, name="bodies"),
     path("bodies/<str:code>/", views.body_detail, name="body-detail"),
     path("documents/", views.document_list, name="documents"),
+    path("documents/import/", views.document_import, name="document-import"),
     path("documents/<str:ref>/", views.document_detail, name="document-detail"),
     path("documents/<str:ref>/text/", texts.text, name="document-text"),
     path("documents/<str:ref>/text/live/", texts.text_fragment, name="document-text-fragment"),

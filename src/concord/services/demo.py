@@ -432,6 +432,153 @@ def _seed_history(users: dict[str, User], now: datetime) -> None:
         expires_at=now + 3 * day,
         now=now - day,
     )
+    _seed_negotiation(users, bodies["NAC"], now)
+
+
+#: A draft under negotiation in the Council: brackets in both languages, their holders,
+#: amendments in every state, a first revision, stances on paragraphs.
+NEGOTIATION = {
+    "title": "Draft Council declaration on the resilience of energy supplies",
+    "title_fr": "Projet de déclaration du Conseil sur la résilience des approvisionnements "
+    "énergétiques",
+    "text": [
+        (
+            "Allies recognise that secure and diversified energy supplies are essential to "
+            "collective defence.",
+            "Les Alliés reconnaissent que des approvisionnements énergétiques sûrs et diversifiés "
+            "sont essentiels à la défense collective.",
+        ),
+        (
+            "Allies [will / should] reduce their dependence on any single supplier "
+            "[by 2030 / as soon as practicable].",
+            "Les Alliés [réduiront / devraient réduire] leur dépendance à l'égard d'un fournisseur "
+            "unique [d'ici 2030 / dès que possible].",
+        ),
+        (
+            "The Council will [establish / consider establishing] a common register of critical "
+            "energy infrastructure.",
+            "Le Conseil [établira / envisagera d'établir] un registre commun des infrastructures "
+            "énergétiques critiques.",
+        ),
+        (
+            "Allies will share assessments of threats to pipelines, cables and grids "
+            "[through the Situation Centre].",
+            "Les Alliés partageront leurs évaluations des menaces pesant sur les gazoducs, les "
+            "câbles et les réseaux [par l'intermédiaire du Centre de situation].",
+        ),
+        (
+            "The Council will review implementation at its next ministerial meeting.",
+            "Le Conseil examinera la mise en œuvre lors de sa prochaine réunion ministérielle.",
+        ),
+    ],
+    # bracket -> alternative (counted from 1) -> holders
+    "holders": {
+        "b1": {1: ("FRA", "POL", "LTU"), 2: ("DEU", "HUN")},
+        "b2": {1: ("POL", "LTU", "EST"), 2: ("DEU", "ITA")},
+        "b3": {1: ("NLD",), 2: ("TUR",)},
+        "b4": {1: ("GBR",), 2: ("USA",)},
+    },
+}
+
+
+def _seed_negotiation(users: dict[str, User], nac: Body, now: datetime) -> None:
+    from concord.services import texts
+
+    sg = users["sg"]
+
+    def speaker(state: str) -> User:
+        """The head of delegation where the demo has one; else the Secretary General, recording
+        what the delegation said in the room."""
+        return users.get(f"{state.lower()}-head", sg)
+
+    at = now - timedelta(days=3)
+    document = documents.register(
+        by=users["secretary"],
+        body=nac,
+        series_code="PO",
+        title=NEGOTIATION["title"],
+        title_fr=NEGOTIATION["title_fr"],
+        paragraphs=NEGOTIATION["text"],
+        now=at,
+    ).document
+    for bracket, alternatives in NEGOTIATION["holders"].items():
+        for alternative, states in alternatives.items():
+            for state in states:
+                texts.hold(
+                    by=speaker(state),
+                    state=state,
+                    document=document,
+                    bracket=bracket,
+                    alternative=alternative,
+                    now=at,
+                )
+    hour = timedelta(hours=1)
+    texts.propose(
+        by=users["fra-head"],
+        document=document,
+        rationale="Names the meeting precisely.",
+        op="replace_span",
+        paragraph="p5",
+        old="its next ministerial meeting",
+        new="the next meeting of foreign ministers",
+        now=at + hour,
+    )
+    texts.propose(
+        by=users["tur-head"],
+        document=document,
+        rationale="A common register would duplicate national arrangements.",
+        op="delete_paragraph",
+        paragraph="p3",
+        now=at + hour,
+    )
+    texts.propose(
+        by=sg,
+        state="NOR",
+        document=document,
+        rationale="Exercising together makes the commitment practical.",
+        op="insert_paragraph",
+        after="p4",
+        new="Allies will exercise the protection of energy infrastructure together with "
+        "partners [where appropriate].",
+        french="Les Alliés s'exerceront à la protection des infrastructures énergétiques avec "
+        "leurs partenaires [le cas échéant].",
+        now=at + hour,
+    )
+    texts.decide(by=sg, document=document, label="A1", action="accept", now=at + 2 * hour)
+    texts.decide(by=sg, document=document, label="A2", action="reject", now=at + 2 * hour)
+    for state, paragraph, stance in (
+        ("FRA", "p1", "can_agree"),
+        ("DEU", "p1", "can_agree"),
+        ("DEU", "p2", "cannot_agree"),
+        ("HUN", "p2", "awaiting_instructions"),
+        ("TUR", "p3", "cannot_agree"),
+    ):
+        texts.record_stance(
+            by=speaker(state),
+            state=state,
+            document=document,
+            paragraph=paragraph,
+            stance=stance,
+            now=at + 3 * hour,
+        )
+    texts.issue(
+        by=sg,
+        document=document,
+        cleaned={"b3": 1},
+        note="A1 taken in; the register is established",
+        now=at + timedelta(days=1),
+    )
+    texts.propose(
+        by=users["fra-head"],
+        document=document,
+        rationale="The French to match amendment A1.",
+        op="replace_span",
+        paragraph="p5",
+        language="fr",
+        old="sa prochaine réunion ministérielle",
+        new="la prochaine réunion des ministres des affaires étrangères",
+        now=at + timedelta(days=1, hours=2),
+    )
 
 
 def _running_silence(users: dict[str, User], now: datetime) -> Procedure:

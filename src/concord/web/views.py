@@ -24,6 +24,7 @@ from concord.documents.models import Document, Revision
 from concord.domain.alliance import MembershipKind, Role
 from concord.domain.deadlines import deadline_text
 from concord.domain.errors import DomainError, NotAllowed
+from concord.domain.markings import Classification
 from concord.domain.procedures import CAPITAL_ONLY, KIND_POSITIONS, Kind, PositionKind
 from concord.domain.procedures import State as ProcedureState
 from concord.domain.texts import search_words
@@ -194,7 +195,68 @@ def document_list(request: HttpRequest) -> HttpResponse:
     if q:
         docs = docs.filter(Q(title__icontains=q) | Q(title_fr__icontains=q))
     page = Paginator(docs, 50).get_page(request.GET.get("page"))
-    return render(request, "web/documents.html", {"page": page, "q": q})
+    from concord.services.documents import MAY_REGISTER
+
+    return render(
+        request,
+        "web/documents.html",
+        {
+            "page": page,
+            "q": q,
+            "may_register": request.user.role in MAY_REGISTER,
+            "bodies": Body.objects.order_by("code") if request.user.role in MAY_REGISTER else [],
+            "levels": [c.name for c in Classification],
+        },
+    )
+
+
+#: The largest Word draft the upload form takes (the importer refuses more, too).
+UPLOAD_LIMIT = 20 * 1024 * 1024
+
+
+@login_required
+@require_POST
+def document_import(request: HttpRequest) -> HttpResponse:
+    """Register a Word draft (and optionally its French version) as a negotiated text."""
+    from concord.domain.errors import InvalidInput
+    from concord.services import common, exports
+
+    def read(name: str) -> bytes | None:
+        upload = request.FILES.get(name)
+        if upload is None:
+            return None
+        if upload.size > UPLOAD_LIMIT:
+            raise InvalidInput(_("the file is larger than 20 MB"))
+        return upload.read()
+
+    try:
+        data = read("draft")
+        if data is None:
+            raise InvalidInput(_("choose a .docx file"))
+        try:
+            level = Classification[request.POST.get("classification", "UNCLASSIFIED")]
+        except KeyError:
+            raise InvalidInput(_("unknown classification")) from None
+        revision = exports.import_docx(
+            by=request.user,
+            body=common.body(request.POST.get("body", "")),
+            series_code=request.POST.get("series", "").strip().upper(),
+            data=data,
+            french=read("french"),
+            title=request.POST.get("title", ""),
+            classification=level,
+        )
+    except NotAllowed as exc:
+        security.refused(request.user, channel="web", subject="documents", reason=str(exc))
+        messages.error(request, labels.error_text(exc))
+    except DomainError as exc:
+        messages.error(request, labels.error_text(exc))
+    else:
+        messages.success(
+            request, _("Registered %(reference)s.") % {"reference": revision.reference}
+        )
+        return HttpResponseRedirect(reverse("document-text", args=[revision.reference]))
+    return HttpResponseRedirect(reverse("documents") + "#import")
 
 
 def _document_by_reference(request: HttpRequest, ref: str) -> tuple[Document, Revision]:
