@@ -28,6 +28,11 @@ def _amendment(a: Amendment, text: core.Text | None = None) -> dict[str, Any]:
     return service.describe(a, text)
 
 
+def _latest_text(d: Document) -> core.Text:
+    """The latest revision's text as it stands: amendments give their paragraph's number in it."""
+    return service.working_text(d.revisions.order_by("-number").first())
+
+
 def _text(request: HttpRequest, d: Document, number: int | None, held_by: str | None):
     snap = service.snapshot(request.user, d, number)
     text = snap.text
@@ -103,7 +108,8 @@ def get_text(
 def list_amendments(request: HttpRequest, ref: str):
     d, _rev = _visible_document(request, ref)
     rows = d.amendments.select_related("proposed_by", "revision", "applied_in")
-    return [_amendment(a) for a in rows]
+    text = _latest_text(d)
+    return [_amendment(a, text) for a in rows]
 
 
 @router.post(
@@ -130,9 +136,8 @@ def propose_amendment(request: HttpRequest, ref: str, data: s.AmendmentIn):
         french=data.french,
         expected_revision=data.revision,
     )
-    return Status(
-        201, _amendment(Amendment.objects.select_related("revision", "proposed_by").get(pk=a.pk))
-    )
+    row = Amendment.objects.select_related("revision", "proposed_by").get(pk=a.pk)
+    return Status(201, _amendment(row, _latest_text(d)))
 
 
 @router.post(
@@ -143,9 +148,8 @@ def decide_amendment(request: HttpRequest, ref: str, label: str, data: s.Amendme
     _write(request)
     d, _rev = _visible_document(request, ref)
     a = service.decide(by=request.user, document=d, label=label, action=data.action)
-    return _amendment(
-        Amendment.objects.select_related("revision", "proposed_by", "applied_in").get(pk=a.pk)
-    )
+    row = Amendment.objects.select_related("revision", "proposed_by", "applied_in").get(pk=a.pk)
+    return _amendment(row, _latest_text(d))
 
 
 @router.post(
