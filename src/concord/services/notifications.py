@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -40,16 +40,64 @@ SPEAKERS = (
 def audience(procedure: Procedure, states: Iterable[str] | None = None) -> list[User]:
     """Who hears about a procedure: the people of its deciding states (or of ``states``), and
     the body's chair and secretary; only those who may see it."""
-    wanted = (
-        list(states) if states is not None else [p.state_id for p in procedure.participants.all()]
-    )
-    people = User.objects.filter(is_active=True, state_id__in=wanted, role__in=SPEAKERS)
-    officers = User.objects.filter(
-        is_active=True, pk__in=[procedure.body.chair_id, procedure.body.secretary_id]
-    )
-    visible = access.procedures  # the policy decides for each user
-    users = list(people) + [u for u in officers if u.pk not in {p.pk for p in people}]
-    return [u for u in users if visible(u).filter(pk=procedure.pk).exists()]
+    return Audiences([procedure], {procedure.pk: states} if states is not None else None)[
+        procedure.pk
+    ]
+
+
+class Audiences:
+    """The audience of each of several procedures, worked out together: the candidates in one
+    query, and each candidate's visibility in one query for all the procedures (the access
+    policy's own filter, ``access.procedures``), instead of one query per user and procedure."""
+
+    def __init__(
+        self,
+        procedures: Iterable[Procedure],
+        states: dict[int, Iterable[str] | None] | None = None,
+    ) -> None:
+        self.procedures = {p.pk: p for p in procedures}
+        self.wanted: dict[int, set[str]] = {}
+        for pk, p in self.procedures.items():
+            chosen = (states or {}).get(pk)
+            self.wanted[pk] = (
+                set(chosen) if chosen is not None else {x.state_id for x in p.participants.all()}
+            )
+        officers = {
+            pk
+            for p in self.procedures.values()
+            for pk in (p.body.chair_id, p.body.secretary_id)
+            if pk is not None
+        }
+        every_state = set().union(*self.wanted.values()) if self.wanted else set()
+        self.candidates = list(
+            User.objects.filter(is_active=True)
+            .filter(Q(state_id__in=every_state, role__in=SPEAKERS) | Q(pk__in=officers))
+            .order_by("pk")
+        )
+        self._visible: dict[int, set[int]] = {}
+        self._made: dict[int, list[User]] = {}
+
+    def _sees(self, user: User) -> set[int]:
+        if user.pk not in self._visible:  # the policy decides, once per user for the batch
+            self._visible[user.pk] = set(
+                access.procedures(user)
+                .filter(pk__in=list(self.procedures))
+                .values_list("pk", flat=True)
+            )
+        return self._visible[user.pk]
+
+    def __getitem__(self, pk: int) -> list[User]:
+        if pk not in self._made:
+            p, wanted = self.procedures[pk], self.wanted[pk]
+            people = [u for u in self.candidates if u.state_id in wanted and u.role in SPEAKERS]
+            taken = {u.pk for u in people}
+            officers = [
+                u
+                for u in self.candidates
+                if u.pk in (p.body.chair_id, p.body.secretary_id) and u.pk not in taken
+            ]
+            self._made[pk] = [u for u in people + officers if pk in self._sees(u)]
+        return self._made[pk]
 
 
 def _summary(event: AuditEvent, procedure: Procedure) -> str | None:
@@ -106,49 +154,111 @@ def _deadline_line(procedure: Procedure, user: User) -> str:
     }
 
 
+def _notes(
+    users: Iterable[User],
+    *,
+    kind: str,
+    event_seq: int,
+    procedure: Procedure,
+    title_for,
+    now: datetime,
+) -> list[Notification]:
+    """The notifications to make (unsaved), each in its recipient's language."""
+    notes: list[Notification] = []
+    url = reverse("procedure-detail", args=[procedure.pk])
+    titles: dict[str, str | None] = {}
+    bodies: dict[tuple[str, str], str] = {}
+    for user in users:
+        language = user.language or "en"
+        if language not in titles:
+            with translation.override(language):
+                titles[language] = title_for()
+        title = titles[language]
+        if title is None:
+            continue
+        if (language, user.time_zone) not in bodies:
+            with translation.override(language):
+                bodies[language, user.time_zone] = _deadline_line(procedure, user)
+        notes.append(
+            Notification(
+                user=user,
+                kind=kind,
+                event_seq=event_seq,
+                procedure=procedure,
+                title=title,
+                body=bodies[language, user.time_zone],
+                url=url,
+                created_at=now,
+            )
+        )
+    return notes
+
+
+def _save(notes: list[Notification], email_field: str) -> int:
+    """Insert the notifications nobody has made yet (one per user and event), in bulk, and
+    queue the e-mail of each one made; returns how many were made."""
+    if not notes:
+        return 0
+    told = set(
+        Notification.objects.filter(
+            event_seq__in={n.event_seq for n in notes}, kind__in={n.kind for n in notes}
+        ).values_list("user_id", "kind", "event_seq")
+    )
+    fresh = [n for n in notes if (n.user_id, n.kind, n.event_seq) not in told]
+    try:
+        with transaction.atomic():
+            made = Notification.objects.bulk_create(fresh, batch_size=1000)
+    except IntegrityError:  # another worker told some of them meanwhile: one at a time
+        made = []
+        for note in fresh:
+            note.pk = None
+            try:
+                with transaction.atomic():
+                    note.save(force_insert=True)
+            except IntegrityError:  # already told
+                continue
+            made.append(note)
+    from concord.notifications.tasks import send_notification_email
+
+    for note in made:
+        if getattr(note.user, email_field) and note.user.email:
+            send_notification_email.enqueue(note.pk)
+    return len(made)
+
+
 def _notify(
     users: Iterable[User],
     *,
     kind: str,
-    event_seq: int | None,
+    event_seq: int,
     procedure: Procedure,
     title_for,
     now: datetime,
     email_field: str,
 ) -> int:
-    created = 0
-    url = reverse("procedure-detail", args=[procedure.pk])
-    for user in users:
-        with translation.override(user.language or "en"):
-            title = title_for()
-            if title is None:
-                continue
-            body = _deadline_line(procedure, user)
-        try:
-            with transaction.atomic():
-                note = Notification.objects.create(
-                    user=user,
-                    kind=kind,
-                    event_seq=event_seq,
-                    procedure=procedure,
-                    title=title,
-                    body=body,
-                    url=url,
-                    created_at=now,
-                )
-        except IntegrityError:  # already told: a second worker got there first
-            continue
-        created += 1
-        if getattr(user, email_field) and user.email:
-            from concord.notifications.tasks import send_notification_email
-
-            send_notification_email.enqueue(note.pk)
-    return created
+    notes = _notes(
+        users, kind=kind, event_seq=event_seq, procedure=procedure, title_for=title_for, now=now
+    )
+    return _save(notes, email_field)
 
 
-def _webhooks(event: AuditEvent, procedure: Procedure, users: list[User], now: datetime) -> None:
+def _webhooks(
+    event: AuditEvent,
+    procedure: Procedure,
+    users: list[User],
+    now: datetime,
+    hooks: list[Webhook] | None = None,
+) -> None:
+    """Queue one delivery per event to each active webhook of the audience (``hooks``: the
+    active webhooks of a wider set of users, loaded once for a batch)."""
     from concord.notifications.tasks import deliver_webhook
 
+    owners = {u.pk for u in users}
+    if hooks is None:
+        hooks = list(Webhook.objects.filter(owner__in=owners, active=True))
+    hooks = [h for h in hooks if h.owner_id in owners]
+    if not hooks:
+        return
     body = canonical_json(
         {
             "seq": event.seq,
@@ -166,7 +276,7 @@ def _webhooks(event: AuditEvent, procedure: Procedure, users: list[User], now: d
             "payload": json.loads(event.payload),
         }
     )
-    for hook in Webhook.objects.filter(owner__in=users, active=True):
+    for hook in hooks:
         delivery, made = Delivery.objects.get_or_create(
             webhook=hook, event_seq=event.seq, defaults={"payload": body, "created_at": now}
         )
@@ -174,8 +284,14 @@ def _webhooks(event: AuditEvent, procedure: Procedure, users: list[User], now: d
             deliver_webhook.enqueue(delivery.pk)
 
 
+def _procedure_id(event: AuditEvent) -> int | None:
+    return int(event.subject.split(":")[1]) if event.subject.startswith("procedure:") else None
+
+
 def process_events(now: datetime | None = None, batch: int = 200) -> int:
-    """Tell the audience of each new procedure event; returns how many notifications were made."""
+    """Tell the audience of each new procedure event; returns how many notifications were made.
+    Who may see each procedure is worked out once for the batch, and the notifications are
+    inserted together."""
     made = 0
     with transaction.atomic():
         Cursor.objects.get_or_create(name="notifications")
@@ -186,27 +302,37 @@ def process_events(now: datetime | None = None, batch: int = 200) -> int:
         if cursor is None:
             return 0
         events = list(AuditEvent.objects.filter(seq__gt=cursor.seq).order_by("seq")[:batch])
+        if not events:
+            return 0
         at = now or common.now()
+        wanted = {pk for pk in map(_procedure_id, events) if pk is not None}
+        procedures = {
+            p.pk: p
+            for p in Procedure.objects.select_related("body")
+            .prefetch_related("participants")
+            .filter(pk__in=wanted)
+        }
+        audiences = Audiences(procedures.values())
+        hooks = list(
+            Webhook.objects.filter(owner__in=[u.pk for u in audiences.candidates], active=True)
+        )
+        notes: list[Notification] = []
         for event in events:
-            if event.subject.startswith("procedure:"):
-                procedure = (
-                    Procedure.objects.select_related("body")
-                    .filter(pk=int(event.subject.split(":")[1]))
-                    .first()
-                )
-                if procedure is not None:
-                    users = audience(procedure)
-                    made += _notify(
-                        users,
-                        kind=event.tag,
-                        event_seq=event.seq,
-                        procedure=procedure,
-                        title_for=lambda e=event, p=procedure: _summary(e, p),
-                        now=at,
-                        email_field="email_notifications",
-                    )
-                    _webhooks(event, procedure, users, at)
-            cursor.seq = event.seq
+            procedure = procedures.get(_procedure_id(event) or 0)
+            if procedure is None:
+                continue
+            users = audiences[procedure.pk]
+            notes += _notes(
+                users,
+                kind=event.tag,
+                event_seq=event.seq,
+                procedure=procedure,
+                title_for=lambda e=event, p=procedure: _summary(e, p),
+                now=at,
+            )
+            _webhooks(event, procedure, users, at, hooks)
+        made = _save(notes, "email_notifications")
+        cursor.seq = events[-1].seq
         cursor.save(update_fields=["seq"])
     return made
 
@@ -222,22 +348,29 @@ def send_reminders(now: datetime | None = None) -> int:
     at = now or common.now()
     sent = 0
     for hours in settings.CONCORD_REMINDER_HOURS:
-        due = procedure_service.with_history(
-            Procedure.objects.filter(
-                state=ProcedureState.OPEN,
-                expires_at__gt=at,
-                expires_at__lte=at + timedelta(hours=hours),
-                # no "24 h before" reminder for a procedure that runs for less than that
-                opened_at__lte=F("expires_at") - timedelta(hours=hours),
-                kind__in=[Kind.SILENCE, Kind.WRITTEN, Kind.DELEGATED],
+        due = list(
+            procedure_service.with_history(
+                Procedure.objects.filter(
+                    state=ProcedureState.OPEN,
+                    expires_at__gt=at,
+                    expires_at__lte=at + timedelta(hours=hours),
+                    # no "24 h before" reminder for a procedure that runs for less than that
+                    opened_at__lte=F("expires_at") - timedelta(hours=hours),
+                    kind__in=[Kind.SILENCE, Kind.WRITTEN, Kind.DELEGATED],
+                )
             )
         )
+        if not due:
+            continue
+        reminded = set(
+            Reminder.objects.filter(
+                procedure__in=[p.pk for p in due], hours_before=hours
+            ).values_list("procedure_id", "expires_at")
+        )
+        due = [p for p in due if (p.pk, p.expires_at) not in reminded]
+        states = {p.pk: _not_replied(p) for p in due if p.kind == Kind.WRITTEN}
+        audiences = Audiences(due, states)
         for procedure in due:
-            if Reminder.objects.filter(
-                procedure=procedure, hours_before=hours, expires_at=procedure.expires_at
-            ).exists():
-                continue
-            states = _not_replied(procedure) if procedure.kind == Kind.WRITTEN else None
             with transaction.atomic():
                 try:
                     with transaction.atomic():
@@ -258,7 +391,7 @@ def send_reminders(now: datetime | None = None) -> int:
                     }
 
                 sent += _notify(
-                    audience(procedure, states),
+                    audiences[procedure.pk],
                     kind=kind,
                     event_seq=reminder.pk,
                     procedure=procedure,
