@@ -40,19 +40,31 @@ def run_tasks(max_tasks: int = 200) -> int:
 
 
 def sweep(now: datetime | None = None, tasks: bool = True) -> dict[str, int]:
+    """One round of the worker's duties. Outcomes come first: while this sweep recorded some and
+    more are still due (a burst of deadlines expiring together), the other duties wait for a later
+    sweep, so that telling people never delays the outcomes themselves."""
     steps: list[tuple[str, Callable[[], int]]] = [
-        ("outcomes", lambda: procedures.record_due_outcomes(now)),
         ("notifications", lambda: notifications.process_events(now)),
         ("reminders", lambda: notifications.send_reminders(now)),
     ]
     if tasks:
         steps.append(("tasks", run_tasks))
     done: dict[str, int] = {}
-    for name, step in steps:
+    for name, step in [("outcomes", lambda: procedures.record_due_outcomes(now)), *steps]:
         try:
             done[name] = step()
         except Exception:  # retried next sweep; one failing step must not stop the others
             log.exception("worker step %s failed; it is retried at the next sweep", name)
             done[name] = 0
             close_old_connections()  # a broken connection is replaced at the next use
+        if name == "outcomes" and done[name] and _still_due(now):
+            return done | {name: 0 for name, _step in steps}
     return done
+
+
+def _still_due(now: datetime | None) -> bool:
+    try:
+        return bool(procedures.due(now, limit=1))
+    except Exception:  # the outcomes step has logged the trouble already
+        close_old_connections()
+        return False
