@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -488,12 +488,8 @@ def _adopted_text(p: Procedure) -> tuple[str, list[TextParagraph], str]:
     return reference, searchable, canonical_text(reference, paragraphs)
 
 
-def _record_decision(
-    p: Procedure, ev: core.Evaluation, at: datetime, actor: str, cache: dict
-) -> Decision:
-    """Write the decision sheet. ``cache`` keeps, for one transaction, what several decisions
-    share (the body's series, an immutable revision's text)."""
-    assert ev.decided_at is not None
+def _series_for(p: Procedure, cache: dict) -> Any:
+    """The body's series of decision sheets (kept in ``cache`` for the transaction)."""
     from concord.documents.models import Series
 
     series = cache.get(("series", p.body_id))
@@ -503,43 +499,71 @@ def _record_decision(
             defaults={"name": f"{p.body.name}: decision sheets", "body": p.body},
         )
         cache[("series", p.body_id)] = series
-    number = allocate_number(series, ev.decided_at.year)
+    return series
+
+
+class _Text(NamedTuple):
+    """What every decision sheet adopting the same text shares."""
+
+    reference: str
+    canonical: str
+    sha256: str
+    words: str  # the searchable paragraphs' words
+
+
+def _text_for(p: Procedure, cache: dict) -> _Text:
+    """``_adopted_text`` with its digest and words, once per immutable revision in ``cache``."""
     key = ("text", p.revision_id or -p.pk)
     if key not in cache:
-        cache[key] = _adopted_text(p)
-    reference, searchable, canonical = cache[key]
-    timeline = [
-        {"seq": e.seq, "at": format_instant(e.at), "actor": e.actor, "tag": e.tag}
-        for e in AuditEvent.objects.filter(subject=f"procedure:{p.pk}").order_by("seq")
+        reference, searchable, canonical = _adopted_text(p)
+        words = search_words(" ".join(f"{x.text} {x.text_fr}" for x in searchable))
+        cache[key] = _Text(reference, canonical, sha256_hex(canonical), words)
+    return cache[key]
+
+
+def _timeline_entry(e: AuditEvent) -> dict[str, Any]:
+    return {"seq": e.seq, "at": format_instant(e.at), "actor": e.actor, "tag": e.tag}
+
+
+def _decision(
+    p: Procedure,
+    ev: core.Evaluation,
+    at: datetime,
+    series: Any,
+    number: int,
+    text: _Text,
+    timeline: list[dict[str, Any]],
+) -> Decision:
+    """The decision sheet of an adoption, not yet saved."""
+    assert ev.decided_at is not None
+    code = f"{series.code}({ev.decided_at.year}){number:04d}"
+    bound = list(ev.bound)
+    # The words of " ".join(parts) are the words of each part in turn: the text's are cached.
+    words = [
+        search_words(" ".join([p.title, text.reference, p.body.code, code])),
+        text.words,
+        search_words(" ".join(s.statement for s in (*ev.statements, *ev.footnotes))),
     ]
-    decision = Decision.objects.create(
-        number=f"{series.code}({ev.decided_at.year}){number:04d}",
+    return Decision(
+        number=code,
         procedure=p,
-        reference=reference,
-        text_sha256=sha256_hex(canonical),
-        canonical_text=canonical,
+        reference=text.reference,
+        text_sha256=text.sha256,
+        canonical_text=text.canonical,
         adopted_at=ev.decided_at,
-        bound=list(ev.bound),
-        standing_aside=[s for s in ev.participants if s not in ev.bound],
+        bound=bound,
+        standing_aside=[s for s in ev.participants if s not in bound],
         footnotes=[
             {"state": f.state, "paragraph": f.paragraph, "text": f.statement} for f in ev.footnotes
         ],
         statements=[{"state": s.state, "text": s.statement} for s in ev.statements],
         timeline=timeline,
         recorded_at=at,
-        search_text=search_words(
-            " ".join(
-                [
-                    p.title,
-                    reference,
-                    p.body.code,
-                    f"{series.code}({ev.decided_at.year}){number:04d}",
-                ]
-                + [f"{x.text} {x.text_fr}" for x in searchable]
-                + [s.statement for s in (*ev.statements, *ev.footnotes)]
-            )
-        ),
+        search_text=" ".join(w for w in words if w),
     )
+
+
+def _append_decision(decision: Decision, p: Procedure, at: datetime, actor: str) -> None:
     audit.append(
         actor=actor,
         tag=Tag.DECISION_RECORDED,
@@ -547,7 +571,7 @@ def _record_decision(
         payload={
             "decision": decision.number,
             "procedure": p.pk,
-            "reference": reference,
+            "reference": decision.reference,
             "text_sha256": decision.text_sha256,
             "adopted_at": decision.adopted_at,
             "bound": decision.bound,
@@ -555,15 +579,29 @@ def _record_decision(
         },
         at=at,
     )
+
+
+def _record_decision(
+    p: Procedure, ev: core.Evaluation, at: datetime, actor: str, cache: dict
+) -> Decision:
+    """Write the decision sheet. ``cache`` keeps, for one transaction, what several decisions
+    share (the body's series, an immutable revision's text)."""
+    assert ev.decided_at is not None
+    series = _series_for(p, cache)
+    number = allocate_number(series, ev.decided_at.year)
+    text = _text_for(p, cache)
+    timeline = [
+        _timeline_entry(e)
+        for e in AuditEvent.objects.filter(subject=f"procedure:{p.pk}").order_by("seq")
+    ]
+    decision = _decision(p, ev, at, series, number, text, timeline)
+    decision.save(force_insert=True)
+    _append_decision(decision, p, at, actor)
     return decision
 
 
-def _record_expiry(p: Procedure, at: datetime, cache: dict) -> bool:
-    """Record the outcome of a locked procedure whose expiry has passed, as the system actor."""
-    ev = evaluate(p, at)
-    if not ev.state.final:
-        return False
-    audit.append(
+def _append_expiry(p: Procedure, ev: core.Evaluation, at: datetime) -> AuditEvent:
+    return audit.append(
         actor=SYSTEM_WORKER,
         tag=procedure_tag(core.Kind(p.kind), core.Action.EXPIRE),
         subject=f"procedure:{p.pk}",
@@ -576,8 +614,76 @@ def _record_expiry(p: Procedure, at: datetime, cache: dict) -> bool:
         },
         at=at,
     )
+
+
+def _record_expiry(p: Procedure, at: datetime, cache: dict) -> bool:
+    """Record the outcome of a locked procedure whose expiry has passed, as the system actor."""
+    ev = evaluate(p, at)
+    if not ev.state.final:
+        return False
+    _append_expiry(p, ev, at)
     _settle(p, ev, at, SYSTEM_WORKER, cache)
     return True
+
+
+def _allocate_numbers(series: Any, year: int, count: int) -> range:
+    """``count`` consecutive numbers of ``series`` in ``year``, as ``allocate_number`` gives them
+    one at a time: the counter row stays locked until the transaction commits."""
+    from concord.documents.models import ReferenceCounter
+
+    counter, _created = ReferenceCounter.objects.get_or_create(series=series, year=year)
+    counter = ReferenceCounter.objects.select_for_update().get(pk=counter.pk)
+    first = counter.last_number + 1
+    counter.last_number += count
+    counter.save(update_fields=["last_number"])
+    return range(first, first + count)
+
+
+def _record_expiries(outcomes: list[tuple[Procedure, core.Evaluation]], at: datetime) -> int:
+    """Record the final outcomes of locked, expired procedures in one transaction, as
+    ``_record_expiry`` does one by one (the same events in the same order, the same decision
+    sheets and numbers), with a few statements for the whole batch instead of a dozen for each:
+    what the decision sheets share and need is read first, before the audit head is locked;
+    the sheets are inserted together, and the states set with one UPDATE per outcome."""
+    cache: dict = {}
+    adopted = [(p, ev) for p, ev in outcomes if ev.state is core.State.ADOPTED]
+    wanted: dict[tuple[int, int], int] = {}
+    for p, ev in adopted:
+        assert ev.decided_at is not None
+        series = _series_for(p, cache)
+        _text_for(p, cache)
+        key = (series.pk, ev.decided_at.year)
+        wanted[key] = wanted.get(key, 0) + 1
+    history: dict[str, list[dict[str, Any]]] = {}
+    if adopted:
+        for e in AuditEvent.objects.filter(
+            subject__in=[f"procedure:{p.pk}" for p, _ev in adopted]
+        ).order_by("seq"):
+            history.setdefault(e.subject, []).append(_timeline_entry(e))
+    numbers: dict[tuple[int, int], Any] = {}
+    decisions: list[Decision] = []
+    for p, ev in outcomes:
+        event = _append_expiry(p, ev, at)
+        if ev.state is not core.State.ADOPTED:
+            continue
+        assert ev.decided_at is not None
+        series = _series_for(p, cache)
+        key = (series.pk, ev.decided_at.year)
+        if key not in numbers:  # after the first append: the audit head before any counter
+            numbers[key] = iter(_allocate_numbers(series, ev.decided_at.year, wanted[key]))
+        timeline = [*history.get(event.subject, []), _timeline_entry(event)]
+        decision = _decision(p, ev, at, series, next(numbers[key]), _text_for(p, cache), timeline)
+        _append_decision(decision, p, at, SYSTEM_WORKER)
+        decisions.append(decision)
+    Decision.objects.bulk_create(decisions)
+    settled: dict[tuple[core.State, datetime | None], list[int]] = {}
+    for p, ev in outcomes:
+        settled.setdefault((ev.state, ev.decided_at), []).append(p.pk)
+    for (state, decided_at), pks in settled.items():
+        Procedure.objects.filter(pk__in=pks).update(
+            state=state, decided_at=decided_at, recorded_at=at
+        )
+    return len(outcomes)
 
 
 def record_outcome(procedure_id: int, now: datetime | None = None) -> bool:
@@ -622,12 +728,16 @@ def _record_batch(now: datetime | None) -> int:
             .order_by("expires_at", "pk")
             .values_list("pk", flat=True)[:BATCH]
         )
-        recorded, cache = 0, {}
-        for p in with_history(Procedure.objects.filter(pk__in=claimed)).order_by(
-            "expires_at", "pk"
-        ):
-            recorded += _record_expiry(p, at, cache)
-        return recorded if recorded else -1  # nothing (more) to record in this sweep
+        outcomes = [
+            (p, evaluate(p, at))
+            for p in with_history(Procedure.objects.filter(pk__in=claimed)).order_by(
+                "expires_at", "pk"
+            )
+        ]
+        final = [(p, ev) for p, ev in outcomes if ev.state.final]
+        if not final:
+            return -1  # nothing (more) to record in this sweep
+        return _record_expiries(final, at)
 
 
 def record_due_outcomes(now: datetime | None = None, seconds: float = 10.0) -> int:
