@@ -221,8 +221,8 @@ async def stream(request: HttpRequest, topic: str) -> HttpResponse:
                 seen = found[-1].seq if found else after
             else:
                 found, seen = await _released(_desk_events)(user, after)
-            for event in found:
-                yield _message(event)
+            for row in found:  # (not ``event``: that is what the wait below waits on)
+                yield _message(row)
             if found:
                 quiet = time.monotonic()
             after = seen
