@@ -225,11 +225,11 @@ def packages(
 
     The search is a beam search over the agreeable options only: packages are grown one option
     at a time, keeping the ``beam`` best of each size. That is at most ``max_size * beam *
-    len(agreeable)`` extensions, so it stays fast with hundreds of options. The first package is
-    as good as any (same instruments covered, support and size as the best possible): a best
-    package of each size extends a best package of the size below (cover the instruments whose
-    best option has most support, then add the best-supported of the rest), so the best never
-    falls out of the beam. The packages after it are the best the beam met.
+    len(agreeable)`` extensions, so it stays fast with the dozens of options a paper holds.
+    The first package is as good as any (same instruments covered, support and size as the best
+    possible): a best package of each size extends a best package of the size below (cover the
+    instruments whose best option has most support, then add the best-supported of the rest),
+    so the best never falls out of the beam. The packages after it are the best the beam met.
     """
     if min_instruments < 1:
         raise InvalidInput(_("a package covers at least one instrument"))
