@@ -237,9 +237,7 @@ def check_request(
             and earlier.open_at(request.requested_at)
         ):
             raise InvalidInput(
-                _(
-                    "{state} already has an open request for consultations on this topic, made at {at}"
-                ),
+                _("{state} already has an open request on this topic, made at {at}"),
                 state=request.state,
                 at=format_instant(earlier.requested_at),
             )
