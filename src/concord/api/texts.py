@@ -24,13 +24,27 @@ router = Router(tags=["texts"])
 _PROBLEMS = {403: s.Problem, 404: s.Problem, 409: s.Problem, 422: s.Problem}
 
 
-def _amendment(a: Amendment, text: core.Text | None = None) -> dict[str, Any]:
-    return service.describe(a, text)
+def _amendment(
+    a: Amendment, text: core.Text | None = None, visible: dict[str, bool] | None = None
+) -> dict[str, Any]:
+    """An amendment as data; the words and rationale of one to a paragraph the reader may not
+    see (its portion marking is above them) are withheld, as the paragraph is."""
+    out = service.describe(a, text)
+    key = a.change.get("paragraph_id") or (a.change.get("paragraph") or {}).get("id")
+    if key and not (visible or {}).get(key, True):
+        out.update(
+            change={"op": a.change.get("op"), "paragraph_id": key, "withheld": True}, rationale=""
+        )
+    return out
 
 
-def _latest_text(d: Document) -> core.Text:
-    """The latest revision's text as it stands: amendments give their paragraph's number in it."""
-    return service.working_text(d.revisions.order_by("-number").first())
+def _latest(request: HttpRequest, d: Document) -> tuple[core.Text, dict[str, bool]]:
+    """The latest revision's text as it stands (amendments give their paragraph's number in it)
+    and which of its paragraphs the reader may see."""
+    revision = d.revisions.order_by("-number").first()
+    rows = list(revision.paragraphs.order_by("number"))
+    visible = {r.key: shown for r, shown in access.visible_paragraphs(request.user, d, rows)}
+    return service.working_text(revision, rows), visible
 
 
 def _text(request: HttpRequest, d: Document, number: int | None, held_by: str | None):
@@ -83,7 +97,7 @@ def _text(request: HttpRequest, d: Document, number: int | None, held_by: str | 
             }
             for b in snap.open_brackets(held_by=held_by.upper() if held_by else None)
         ],
-        "amendments": [_amendment(a, text) for a in snap.amendments],
+        "amendments": [_amendment(a, text, snap.visible) for a in snap.amendments],
     }
 
 
@@ -108,8 +122,8 @@ def get_text(
 def list_amendments(request: HttpRequest, ref: str):
     d, _rev = _visible_document(request, ref)
     rows = d.amendments.select_related("proposed_by", "revision", "applied_in")
-    text = _latest_text(d)
-    return [_amendment(a, text) for a in rows]
+    text, visible = _latest(request, d)
+    return [_amendment(a, text, visible) for a in rows]
 
 
 @router.post(
@@ -137,7 +151,7 @@ def propose_amendment(request: HttpRequest, ref: str, data: s.AmendmentIn):
         expected_revision=data.revision,
     )
     row = Amendment.objects.select_related("revision", "proposed_by").get(pk=a.pk)
-    return Status(201, _amendment(row, _latest_text(d)))
+    return Status(201, _amendment(row, *_latest(request, d)))
 
 
 @router.post(
@@ -149,7 +163,7 @@ def decide_amendment(request: HttpRequest, ref: str, label: str, data: s.Amendme
     d, _rev = _visible_document(request, ref)
     a = service.decide(by=request.user, document=d, label=label, action=data.action)
     row = Amendment.objects.select_related("revision", "proposed_by", "applied_in").get(pk=a.pk)
-    return _amendment(row, _latest_text(d))
+    return _amendment(row, *_latest(request, d))
 
 
 @router.post(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from concord.alliance.models import State
-from concord.documents.models import Document
+from concord.documents.models import Amendment, Document
 from concord.domain import negotiation as core
 from concord.domain.alliance import SPEAKS_FOR_STATE
 from concord.domain.errors import DomainError, InvalidInput, NotAllowed
@@ -76,6 +76,12 @@ def _segments(segments: tuple[core.Segment, ...], mine: str | None) -> list[dict
     return out
 
 
+def _amended_paragraph(a: Amendment) -> str:
+    """The paragraph an amendment changes ("" for a new one): the amendment's words are
+    withheld from a reader who may not see that paragraph."""
+    return a.change.get("paragraph_id") or (a.change.get("paragraph") or {}).get("id") or ""
+
+
 def _context(request: HttpRequest, document: Document, number: int | None) -> dict[str, Any]:
     user = request.user
     snap = service.snapshot(user, document, number)
@@ -122,6 +128,7 @@ def _context(request: HttpRequest, document: Document, number: int | None) -> di
             "a": a,
             "described": service.describe(a, text),
             "own": own == a.delegation_id,
+            "withheld": not snap.visible.get(_amended_paragraph(a), True),
         }
         for a in snap.amendments
     ]
