@@ -355,3 +355,24 @@ def test_documents_one_may_not_read_are_404_and_nothing_changes(draft, council):
     assert draft.revisions.count() == 1 and not TextMark.objects.exists()
     _problem(outsider.get("/api/documents/PO(1999)0001/negotiation"), 404)
     _problem(outsider.get("/api/documents/nonsense/negotiation"), 404)
+
+
+def test_amendments_to_a_withheld_paragraph_do_not_show_its_words(draft):
+    from concord.documents.models import Paragraph
+
+    ref = str(draft.reference)
+    Paragraph.objects.filter(revision__document=draft, key="p2").update(classification=4)
+    texts.propose(
+        by=delegate("FRA"),
+        document=draft,
+        rationale="Add the date of the review.",
+        **{k: v for k, v in AMENDMENT.items() if k != "rationale"},
+    )
+    uncleared = _client(delegate("DEU", clearance=2))
+    for url in (f"/api/documents/{ref}/negotiation", f"/api/documents/{ref}/amendments"):
+        body = uncleared.get(url).content.decode()
+        assert '"A1"' in body and "review" not in body and "six months" not in body, url
+        assert "Add the date" not in body, url
+    cleared = _json(_client(delegate("FRA")).get(f"/api/documents/{ref}/amendments"))
+    assert cleared[0]["change"]["old"] == "review progress"
+    assert cleared[0]["rationale"] == "Add the date of the review."

@@ -421,3 +421,31 @@ def _pdf_text(data: bytes) -> bytes:
     for match in re.finditer(rb"stream\r?\n(.*?)~>\s*endstream", data, re.S):
         out.append(zlib.decompress(base64.a85decode(match.group(1), ignorechars=b" \t\r\n")))
     return b"\n".join(out)
+
+
+def test_amendments_to_a_withheld_paragraph_do_not_show_its_words(client, council):
+    from concord.documents.models import Paragraph
+
+    draft = _draft(council)
+    ref = str(draft.reference)
+    Paragraph.objects.filter(revision__document=draft, key="p2").update(classification=4)
+    texts.propose(
+        by=delegate("FRA"),
+        document=draft,
+        rationale="Add the date of the review.",
+        op="replace_span",
+        paragraph="p2",
+        old="review progress",
+        new="review progress every six months",
+    )
+    uncleared = delegate("DEU", clearance=2)
+    verified_login(client, uncleared)
+    for url in (f"/documents/{ref}/text/", f"/documents/{ref}/text/live/"):
+        html = _html(client.get(url))
+        assert 'id="amendment-A1"' in html and "Paragraph withheld" in html
+        assert "review" not in html and "six months" not in html, url
+        assert "Add the date" not in html, url
+    client.logout()
+    verified_login(client, delegate("FRA"))
+    html = _html(client.get(f"/documents/{ref}/text/"))
+    assert "“review progress”" in html and "Add the date of the review." in html
