@@ -44,7 +44,7 @@ def sweep(now: datetime | None = None, tasks: bool = True) -> dict[str, int]:
     more are still due (a burst of deadlines expiring together), the other duties wait for a later
     sweep, so that telling people never delays the outcomes themselves."""
     steps: list[tuple[str, Callable[[], int]]] = [
-        ("notifications", lambda: notifications.process_events(now)),
+        ("notifications", lambda: notifications.process_pending(now)),
         ("reminders", lambda: notifications.send_reminders(now)),
     ]
     if tasks:

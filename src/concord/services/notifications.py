@@ -292,6 +292,24 @@ def process_events(now: datetime | None = None, batch: int = 200) -> int:
     """Tell the audience of each new procedure event; returns how many notifications were made.
     Who may see each procedure is worked out once for the batch, and the notifications are
     inserted together."""
+    return _process_batch(now, batch)[1]
+
+
+def process_pending(now: datetime | None = None, seconds: float = 5.0, batch: int = 200) -> int:
+    """Tell new events a batch at a time (each in a transaction of its own) while whole batches
+    keep coming, for at most about ``seconds``; returns how many notifications were made."""
+    import time
+
+    made, until = 0, time.monotonic() + seconds
+    while True:
+        events, told = _process_batch(now, batch)
+        made += told
+        if events < batch or time.monotonic() >= until:
+            return made
+
+
+def _process_batch(now: datetime | None, batch: int) -> tuple[int, int]:
+    """One batch of events: how many were read, and how many notifications were made."""
     made = 0
     with transaction.atomic():
         Cursor.objects.get_or_create(name="notifications")
@@ -300,10 +318,10 @@ def process_events(now: datetime | None = None, batch: int = 200) -> int:
             Cursor.objects.select_for_update(skip_locked=True).filter(name="notifications").first()
         )
         if cursor is None:
-            return 0
+            return 0, 0
         events = list(AuditEvent.objects.filter(seq__gt=cursor.seq).order_by("seq")[:batch])
         if not events:
-            return 0
+            return 0, 0
         at = now or common.now()
         wanted = {pk for pk in map(_procedure_id, events) if pk is not None}
         procedures = {
@@ -334,7 +352,7 @@ def process_events(now: datetime | None = None, batch: int = 200) -> int:
         made = _save(notes, "email_notifications")
         cursor.seq = events[-1].seq
         cursor.save(update_fields=["seq"])
-    return made
+    return len(events), made
 
 
 def _not_replied(procedure: Procedure) -> list[str]:
