@@ -233,9 +233,23 @@ def open_silence(
 
 
 def _locked(procedure_id: int) -> Procedure:
-    if not Procedure.objects.select_for_update().filter(pk=procedure_id).exists():
+    """The procedure with its history, its row locked (and read) in the same statement."""
+    procedure = with_history(
+        Procedure.objects.select_for_update(of=("self",)).filter(pk=procedure_id)
+    ).first()
+    if procedure is None:
         raise NotFound(_("no procedure {number}"), number=procedure_id)
-    return get(procedure_id)
+    return procedure
+
+
+def _with_position(p: Procedure, position: Position) -> Procedure:
+    """``p`` as just committed, with ``position`` added to its history, without reading it
+    again (``_settle`` has set its state and decision)."""
+    cached = getattr(p, "_prefetched_objects_cache", {}).get("positions")
+    if cached is None or cached._result_cache is None:
+        return get(p.pk)
+    cached._result_cache.append(position)
+    return p
 
 
 def _current(
@@ -324,7 +338,7 @@ def file_position(
             at=at,
         )
         _settle(p, after, at, by.username)
-    return get(procedure_id)
+    return _with_position(p, position)
 
 
 def break_silence(
@@ -336,12 +350,14 @@ def break_silence(
     grounds: str = "objection",
     now: datetime | None = None,
 ) -> Procedure:
-    p = get(procedure_id)
-    if p.kind != core.Kind.SILENCE:
+    kind = Procedure.objects.filter(pk=procedure_id).values_list("kind", flat=True).first()
+    if kind is None:
+        raise NotFound(_("no procedure {number}"), number=procedure_id)
+    if kind != core.Kind.SILENCE:
         raise InvalidInput(
             _("procedure {number} is a {kind}, not a silence procedure"),
             number=procedure_id,
-            kind=core.Kind(p.kind).label,
+            kind=core.Kind(kind).label,
         )
     return file_position(
         procedure_id=procedure_id,
@@ -461,13 +477,16 @@ def _settle(
     if not ev.state.final or core.State(p.state).final:
         if not ev.state.final and p.state != ev.state:
             Procedure.objects.filter(pk=p.pk).update(state=ev.state)
+            p.state = ev.state.value
         return None
     Procedure.objects.filter(pk=p.pk).update(
         state=ev.state, decided_at=ev.decided_at, recorded_at=at
     )
+    p.state, p.decided_at, p.recorded_at = ev.state.value, ev.decided_at, at
     if ev.state is not core.State.ADOPTED:
         return None
-    return _record_decision(p, ev, at, actor, {} if cache is None else cache)
+    p.decision = _record_decision(p, ev, at, actor, {} if cache is None else cache)
+    return p.decision
 
 
 def _adopted_text(p: Procedure) -> tuple[str, list[TextParagraph], str]:
