@@ -189,7 +189,8 @@ def test_links_and_live_updates_follow_the_revision_shown(client, council):
     latest = _html(client.get(f"/documents/{ref}-REV1/text/"))
     # the latest revision's live region follows the document to its next revision
     live = _href(latest, r'data-live-src="([^"]*)"')
-    assert live == f"/documents/{ref}/text/live/"
+    assert live == f"/documents/{ref}/text/live/?shown=1"
+    assert "has been issued since this page was opened" not in _html(client.get(live))
     assert "REV1" in _docx_text(client.get(_href(latest, r'href="([^"]*)">DOCX<')).content)
     # revision 0 is reachable from the list of revisions, and is what its links speak of
     old = _html(client.get(_href(latest, r'href="([^"]*/text/[^"]*)">' + re.escape(ref) + "<")))
@@ -202,6 +203,8 @@ def test_links_and_live_updates_follow_the_revision_shown(client, council):
     assert 'data-bracket="b1"' in _html(client.get(pinned))
     fragment = _html(client.get(live))
     assert 'data-bracket="b2"' not in fragment and "deplore incident 3." in fragment
+    # the page opened on REV1 says that the text below it is now REV2
+    assert f"{ref}-REV2 has been issued since this page was opened on {ref}-REV1" in fragment
 
 
 def test_refusals_change_nothing_and_are_recorded(client, council):

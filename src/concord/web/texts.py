@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from concord.domain.references import Reference
 from concord.records.models import AuditEvent
 from concord.services import access, labels, security
 from concord.services import texts as service
+from concord.web import textrender
 
 STANCES = [
     (core.ParagraphStance.CAN_AGREE.value, gettext_lazy("can agree")),
@@ -57,25 +59,6 @@ def _revision_number(request: HttpRequest, ref: str) -> int | None:
     return rev
 
 
-def _segments(segments: tuple[core.Segment, ...], mine: str | None) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for s in segments:
-        if isinstance(s, str):
-            out.append({"plain": s})
-            continue
-        out.append(
-            {
-                "bracket": s,
-                "mine": mine is not None and mine in s.holders,
-                "alternatives": [
-                    {"number": i, "wording": a.wording, "holders": sorted(a.holders)}
-                    for i, a in enumerate(s.alternatives, start=1)
-                ],
-            }
-        )
-    return out
-
-
 def _amended_paragraph(a: Amendment) -> str:
     """The paragraph an amendment changes ("" for a new one): the amendment's words are
     withheld from a reader who may not see that paragraph."""
@@ -104,8 +87,7 @@ def _context(request: HttpRequest, document: Document, number: int | None) -> di
                 "number": number_,
                 "id": p.id,
                 "visible": visible,
-                "en": _segments(p.en, own) if visible else [],
-                "fr": _segments(p.fr, own) if visible else [],
+                "paragraph": p,
                 "misaligned": p.misaligned,
                 "changed": [lang.value for lang in p.changed_since_aligned()],
                 "holding_out": holding.get(p.id, ()),
@@ -132,7 +114,30 @@ def _context(request: HttpRequest, document: Document, number: int | None) -> di
         }
         for a in snap.amendments
     ]
+    shown = _int(request.GET.get("shown", ""))
+    superseded = (
+        document.reference.revision(shown)
+        if snap.latest and shown is not None and shown < snap.revision.number
+        else ""
+    )
+    urls = textrender.Urls(str(document.reference))
+    csrf = get_token(request)
     return {
+        "rows_html": textrender.paragraph_rows(
+            rows,
+            urls=urls,
+            csrf=csrf,
+            own=own,
+            officer=officer,
+            latest=snap.latest,
+            mine_only=mine_only,
+            stances=STANCES,
+        ),
+        "amendments_html": textrender.amendment_rows(
+            amendments, urls=urls, csrf=csrf, officer=officer, latest=snap.latest
+        ),
+        "clean_html": textrender.clean_choices(open_brackets) if officer and snap.latest else "",
+        "superseded": superseded,
         "document": document,
         "revision": snap.revision,
         "revisions": snap.revisions,
