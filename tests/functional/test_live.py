@@ -168,3 +168,45 @@ def test_the_worker_sends_email_through_smtp(site, smtp):
     assert mails, "no e-mail reached the SMTP server"
     assert any("Silence procedure opened" in m or "opened" in m for m in mails)
     assert any("Europe/Brussels" in m for m in mails)
+
+
+def test_an_api_token_follows_a_document_stream(site):
+    live, base = site
+    created = live.json("token", "create", "--user", "fra-head", "--scope", "read")
+    token = created["token"]
+    year = datetime.now(UTC).year
+    ref = f"PO({year})0005"  # the draft under negotiation in the demo
+    url = f"{base}/live/document:{ref}/"
+    plain = urllib.request.build_opener()
+    got: list[dict] = []
+
+    def listen() -> None:
+        got.extend(
+            _read_events(
+                plain,
+                url,
+                {"Authorization": f"Bearer {token}"},
+                lambda ev: any(e["data"]["tag"] == "text.bracket.held" for e in ev),
+                20,
+            )
+        )
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    time.sleep(1.0)
+    live.run(
+        "manage",
+        "shell",
+        "-c",
+        "from concord.documents.models import Document; from concord.services import common, "
+        "texts; d = Document.objects.get(title__startswith='Draft Council declaration'); "
+        "texts.hold(by=common.user('deu-head'), document=d, bracket='b4', alternative=1)",
+        check=True,
+    )
+    listener.join(25)
+    held = [e for e in got if e["data"]["tag"] == "text.bracket.held"]
+    assert len(held) == 1 and held[0]["data"]["subject"] == f"document:{ref}"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        plain.open(urllib.request.Request(url, headers={"Authorization": "Bearer cnc_wrong"}))
+    refused.value.close()
+    assert refused.value.code == 403

@@ -22,7 +22,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from concord.domain.references import Reference
 from concord.records.models import AuditEvent
-from concord.services import access
+from concord.services import access, tokens
 from concord.services.audit import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,18 @@ wakeup = Wakeup()
 
 
 def _verified(request: HttpRequest):
+    """The reader of a stream: a user signed in with the second factor, or the owner of a
+    valid API token sent as ``Authorization: Bearer …`` (national systems follow the same
+    streams as the pages; each token use is logged, as on the API)."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        token = tokens.authenticate(header[7:].strip())
+        if token is None:
+            return None
+        access.log_read(
+            token.user, "stream", f"token:{token.pk} GET {request.path}", None, "token_used"
+        )
+        return token.user
     user = request.user
     if user.is_authenticated and user.is_verified():
         return user
