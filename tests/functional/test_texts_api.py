@@ -376,3 +376,39 @@ def test_amendments_to_a_withheld_paragraph_do_not_show_its_words(draft):
     cleared = _json(_client(delegate("FRA")).get(f"/api/documents/{ref}/amendments"))
     assert cleared[0]["change"]["old"] == "review progress"
     assert cleared[0]["rationale"] == "Add the date of the review."
+
+
+def test_a_word_draft_is_registered_through_the_api(council):
+    from concord.domain import negotiation as core
+    from concord.formats.docx_out import ExportMeta, write_docx
+
+    text = core.parse_text(
+        ["Allies [will (FRA) / may (DEU)] act.", "The Council reviews progress."],
+        ["Les Alliés [agiront / pourront agir].", "Le Conseil fait le point."],
+        holders=True,
+    )
+    meta = ExportMeta(reference="", title="Imported draft", marking="", body="", issued="")
+    en, fr = write_docx(meta, text, core.Language.EN), write_docx(meta, text, core.Language.FR)
+    sec = secretary()
+    writer = _client(sec, "write")
+
+    def upload(client, data, **fields):
+        files = {"draft": io.BytesIO(data), "body": "NAC", "series": "PO", **fields}
+        return client.post("/api/documents/import", files)
+
+    read_only = upload(_client(sec), en)
+    assert read_only.status_code == 403, read_only.content  # a read token writes nothing
+    refused = upload(writer, b"not a word file")
+    assert refused.status_code == 422 and "not a readable .docx" in _json(refused)["detail"]
+    assert not Document.objects.exists()
+    response = writer.post(
+        "/api/documents/import",
+        {"draft": io.BytesIO(en), "french": io.BytesIO(fr), "body": "NAC", "series": "PO"},
+    )
+    assert response.status_code == 201, response.content
+    body = _json(response)
+    assert body["paragraphs"][0]["en"] == "Allies [will / may] act."
+    (bracket,) = body["open_brackets"]
+    assert [a["holders"] for a in bracket["alternatives"]] == [["FRA"], ["DEU"]]
+    assert body["ready_for_decision"] is False
+    assert Document.objects.get().title == "Imported draft"

@@ -452,3 +452,37 @@ def test_amendments_to_a_withheld_paragraph_do_not_show_its_words(client, counci
     verified_login(client, delegate("FRA"))
     html = _html(client.get(f"/documents/{ref}/text/"))
     assert "“review progress”" in html and "Add the date of the review." in html
+
+
+def test_the_secretariat_registers_a_word_draft_from_the_documents_page(client, council):
+    from concord.domain import negotiation as core
+    from concord.formats.docx_out import ExportMeta, write_docx
+
+    text = core.parse_text(
+        ["Allies [will (FRA) / may] act.", "The Council reviews progress."], holders=True
+    )
+    meta = ExportMeta(reference="", title="Uploaded draft", marking="", body="", issued="")
+    data = write_docx(meta, text, core.Language.EN)
+    sec = secretary()
+    verified_login(client, sec)
+    page = _html(client.get("/documents/"))
+    assert 'action="/documents/import/"' in page and 'enctype="multipart/form-data"' in page
+    form = {"body": "NAC", "series": "PO", "classification": "RESTRICTED"}
+    bad = client.post("/documents/import/", {**form, "draft": io.BytesIO(b"PK\x00broken")})
+    assert bad.status_code == 302 and bad["Location"].endswith("/documents/#import")
+    assert "not a readable .docx" in _html(client.get("/documents/"))
+    assert not Document.objects.exists()
+    nul = client.post("/documents/import/", {**form, "title": "a\x00b", "draft": io.BytesIO(data)})
+    assert nul.status_code == 400 and not Document.objects.exists()
+    good = client.post("/documents/import/", {**form, "draft": io.BytesIO(data)})
+    document = Document.objects.get()
+    assert good["Location"] == f"/documents/{document.reference}/text/"
+    assert document.title == "Uploaded draft" and document.classification == 2
+    html = _html(client.get(good["Location"]))
+    assert re.search(r"will<sup class=\"holders\">FRA</sup>", html)
+    # a delegate has no upload form, and posting one is refused
+    client.logout()
+    verified_login(client, delegate("FRA"))
+    assert "/documents/import/" not in _html(client.get("/documents/"))
+    refused = client.post("/documents/import/", {**form, "draft": io.BytesIO(data)})
+    assert refused.status_code == 302 and Document.objects.count() == 1

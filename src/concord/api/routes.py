@@ -747,5 +747,5 @@ def revoke_token(request: HttpRequest, token_id: int):
 
 from concord.api import texts as _texts  # noqa: E402  (it uses the helpers above)
 
-for router in (alliance, docs, _texts.router, procs, records, account):
+for router in (alliance, _texts.router, docs, procs, records, account):
     api.add_router("", router)

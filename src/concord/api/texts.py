@@ -7,16 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Router
+from ninja import File, Form, Router, UploadedFile
 from ninja.responses import Status
 
 from concord.api import schemas as s
 from concord.api.routes import _etag, _if_match, _visible_document, _write
 from concord.documents.models import Amendment, Document
 from concord.domain import negotiation as core
-from concord.domain.errors import DomainError, StaleVersion
+from concord.domain.errors import DomainError, InvalidInput, StaleVersion
+from concord.domain.markings import Classification
 from concord.domain.negotiation.serial import segments_to_data
-from concord.services import access, exports
+from concord.services import access, common, exports
 from concord.services import texts as service
 
 router = Router(tags=["texts"])
@@ -99,6 +100,45 @@ def _text(request: HttpRequest, d: Document, number: int | None, held_by: str | 
         ],
         "amendments": [_amendment(a, text, snap.visible) for a in snap.amendments],
     }
+
+
+@router.post(
+    "/documents/import",
+    response={201: s.NegotiationOut, 403: s.Problem, 404: s.Problem, 422: s.Problem},
+)
+def import_draft(
+    request: HttpRequest,
+    draft: File[UploadedFile],
+    body: Form[str],
+    series: Form[str],
+    french: File[UploadedFile] | None = None,
+    title: Form[str] = "",
+    classification: Form[str] = "UNCLASSIFIED",
+):
+    """Register a Word draft (multipart: ``draft``, optional ``french``, ``body``,
+    ``series``, ``title``, ``classification``): numbered paragraphs, ``[a / b]`` brackets with
+    their holders. A file that cannot be read is refused naming the reason, and nothing is
+    written."""
+    _write(request)
+    limit = 20 * 1024 * 1024
+    for upload in (draft, french):
+        if upload is not None and upload.size > limit:
+            raise InvalidInput("the file is larger than 20 MB")
+    try:
+        level = Classification[classification.strip().upper()]
+    except KeyError:
+        raise InvalidInput("unknown classification {value!r}", value=classification) from None
+    revision = exports.import_docx(
+        by=request.user,
+        body=common.body(body),
+        series_code=series.strip().upper(),
+        data=draft.read(),
+        french=french.read() if french is not None else None,
+        title=title,
+        classification=level,
+    )
+    d, _rev = _visible_document(request, str(revision.document.reference))
+    return Status(201, _text(request, d, None, None))
 
 
 @router.get("/documents/{ref}/negotiation", response={200: s.NegotiationOut, 404: s.Problem})

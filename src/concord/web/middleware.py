@@ -75,10 +75,7 @@ class RefuseNul:
             "\x00" in request.path
             or "%00" in request.META.get("QUERY_STRING", "")
             or any("\x00" in value for values in request.GET.lists() for value in values[1])
-            or (
-                request.method in ("POST", "PUT", "PATCH")
-                and (b"\x00" in request.body or b"\\u0000" in request.body)
-            )
+            or (request.method in ("POST", "PUT", "PATCH") and self._nul_in_body(request))
         ):
             if request.path.startswith("/api/"):
                 return problem(
@@ -90,3 +87,13 @@ class RefuseNul:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+    @staticmethod
+    def _nul_in_body(request: HttpRequest) -> bool:
+        """A NUL in the body's text. An uploaded file (a Word draft) is binary and may hold
+        NUL bytes: of a multipart body, only the fields and the file names are text."""
+        if request.content_type == "multipart/form-data":
+            fields = (v for _k, values in request.POST.lists() for v in values)
+            names = (f.name or "" for _k, files in request.FILES.lists() for f in files)
+            return any("\x00" in value for value in (*fields, *names))
+        return b"\x00" in request.body or b"\\u0000" in request.body
