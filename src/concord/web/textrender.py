@@ -20,6 +20,15 @@ from concord.documents.models import Amendment
 from concord.domain import negotiation as core
 
 
+def kind_label(kind: core.BracketKind) -> str:
+    return {
+        core.BracketKind.ALTERNATIVE: _("alternative wordings"),
+        core.BracketKind.CONTENTIOUS: _("contentious"),
+        core.BracketKind.TRADING: _("held for trading"),
+        core.BracketKind.AWAITING_INSTRUCTIONS: _("awaiting instructions"),
+    }[kind]
+
+
 def _withheld() -> str:
     return _("Paragraph withheld: its marking is above what you may read.")
 
@@ -176,7 +185,7 @@ def _bracket_row(
         )
     return (
         f'<tr class="bracket-row" id="bracket-{escape(b.bracket_id)}"><td></td><td colspan="3">'
-        f"<strong>{escape(title)}</strong> · {escape(b.kind.value)}{note}"
+        f"<strong>{escape(title)}</strong> · {escape(kind_label(b.kind))}{note}"
         f"<ol>{''.join(items)}</ol>{release}</td></tr>"
     )
 
