@@ -361,3 +361,76 @@ def draft_decision_text(
             paragraph += " Cost or effort: " + _sentence(option.cost_note)
         paragraphs.append(paragraph)
     return paragraphs
+
+
+#: How the French draft names each instrument: as a measure, and among those a package uses.
+_FR_MEASURE = {
+    Instrument.DIPLOMATIC: "Mesure diplomatique",
+    Instrument.INFORMATION: "Mesure d'information",
+    Instrument.MILITARY: "Mesure militaire",
+    Instrument.ECONOMIC: "Mesure économique",
+    Instrument.LEGAL: "Mesure juridique",
+    Instrument.CYBER: "Mesure cyber",
+}
+_FR_MEANS = {
+    Instrument.DIPLOMATIC: "la diplomatie",
+    Instrument.INFORMATION: "l'information",
+    Instrument.MILITARY: "les moyens militaires",
+    Instrument.ECONOMIC: "les moyens économiques",
+    Instrument.LEGAL: "le droit",
+    Instrument.CYBER: "les moyens cyber",
+}
+_FR_TRACK = {
+    Track.DETERRENCE_DEFENCE: "volet dissuasion et défense",
+    Track.DIALOGUE: "volet dialogue",
+}
+_NBSP = "\u00a0"
+
+
+def _series_fr(words: Sequence[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " et " + words[-1]
+
+
+def draft_decision_text_fr(
+    topic_title: str,
+    package: Package | Iterable[Option],
+    french: Mapping[str, tuple[str, str]],
+    *,
+    body: str = "le Conseil",
+) -> list[str]:
+    """The French version of :func:`draft_decision_text`, paragraph for paragraph (the same
+    number of paragraphs, the options in the same order), so that the two register as aligned.
+
+    ``french`` gives each option's French title and cost note by option id; an option without a
+    French title, or with a cost note but no French for it, is refused: a draft is not made in
+    one language only."""
+    title = _check_plain(topic_title, "French topic title")
+    body = _check_plain(body, "body")
+    chosen = tuple(package.options if isinstance(package, Package) else package)
+    if not chosen:
+        raise InvalidInput(_("a package holds at least one option"))
+    order = {instrument: place for place, instrument in enumerate(Instrument)}
+    grouped = sorted(chosen, key=lambda o: order[o.instrument])
+    used = [_FR_MEANS[i] for i in Instrument if any(o.instrument is i for o in chosen)]
+    count = "la mesure suivante" if len(chosen) == 1 else f"les {len(chosen)} mesures suivantes"
+    lead = (
+        f"Ayant tenu des consultations sur {title}, {body} décide de prendre ensemble {count}, "
+        f"en un seul ensemble mobilisant {_series_fr(used)}."
+    )
+    paragraphs = [lead[:1].upper() + lead[1:]]
+    for option in grouped:
+        title_fr, cost_fr = french.get(option.id, ("", ""))
+        title_fr = _check_plain(title_fr, f"French title of option {option.id}", required=False)
+        cost_fr = _check_plain(cost_fr, f"French cost note of option {option.id}", required=False)
+        if not title_fr:
+            raise InvalidInput(_("option {option} has no French title"), option=option.id)
+        if option.cost_note and not cost_fr:
+            raise InvalidInput(_("option {option} has no French cost note"), option=option.id)
+        head = f"{_FR_MEASURE[option.instrument]} ({_FR_TRACK[option.track]}){_NBSP}: "
+        paragraph = head + _sentence(title_fr)
+        if option.cost_note:
+            paragraph += f" Coût ou effort{_NBSP}: " + _sentence(cost_fr)
+        paragraphs.append(paragraph)
+    return paragraphs
