@@ -142,6 +142,10 @@ class Body(models.Model):
         default=False,
         help_text="the chair may decide under delegated authority, subject to call-up",
     )
+    consultation_within = models.DurationField(
+        default=timedelta(hours=24),
+        help_text="a member's request for consultations convenes the body within this time",
+    )
 
     class Meta:
         ordering = ["code"]
