@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "concord.procedures",
     "concord.records",
     "concord.notifications",
+    "concord.policy",
     "concord.api",
     "concord.web",
     "ninja",
