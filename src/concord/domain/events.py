@@ -53,6 +53,20 @@ class Tag(StrEnum):
     TOKEN_CREATED = "account.token.created"
     TOKEN_REVOKED = "account.token.revoked"
     ACCESS_REFUSED = "access.refused"
+    TOPIC_REGISTERED = "topic.registered"
+    CONSULTATION_REQUESTED = "consultation.requested"
+    CONSULTATION_CONVENED = "consultation.convened"
+    CONSULTATION_CLOSED = "consultation.closed"
+    MEASURE_NOTIFIED = "measure.notified"
+    OPTIONS_PAPER_CREATED = "options.paper.created"
+    OPTIONS_OPTION_ADDED = "options.option.added"
+    OPTIONS_OPTION_MARKED = "options.option.marked"
+    OPTIONS_PACKAGE_DRAFTED = "options.package.drafted"
+    COMMITMENT_CREATED = "commitment.created"
+    COMMITMENT_REPORTED = "commitment.reported"
+    COMMITMENT_REPORT_ACCEPTED = "commitment.report.accepted"
+    COMMITMENT_REPORT_QUERIED = "commitment.report.queried"
+    COMMITMENT_REMINDER_SENT = "commitment.reminder.sent"
 
 
 def procedure_tag(kind: Kind, action: Action, position: PositionKind | None = None) -> Tag:
