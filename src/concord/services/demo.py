@@ -433,6 +433,15 @@ def _seed_history(users: dict[str, User], now: datetime) -> None:
         now=now - day,
     )
     _seed_negotiation(users, bodies["NAC"], now)
+    _seed_policy(users, now)
+
+
+def _seed_policy(users: dict[str, User], now: datetime) -> None:
+    """Topics, a request for consultations, a national measure, an options paper and two
+    commitments (see :mod:`concord.services.demo_policy`)."""
+    from concord.services import demo_policy
+
+    demo_policy.seed(users, now)
 
 
 #: A draft under negotiation in the Council: brackets in both languages, their holders,
