@@ -473,6 +473,424 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- topics, consultations, options papers and commitments ---------------------------------------
+
+
+def _csv_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _day(text: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-31") from None
+
+
+def _viewer(args: argparse.Namespace) -> Any:
+    from concord.services import common
+
+    return common.user(args.as_user) if getattr(args, "as_user", None) else None
+
+
+def cmd_topic_list(args: argparse.Namespace) -> int:
+    from concord.policy.models import Topic
+    from concord.services import policy
+
+    user = _viewer(args)
+    qs = policy.topics(user) if user else Topic.objects.select_related("body")
+    rows = [
+        {
+            "code": t.code,
+            "title": t.title,
+            "body": t.body.code,
+            "threats": t.threats,
+            "tracks": t.tracks,
+            "open_requests": t.requests.filter(closed_at__isnull=True).count(),
+        }
+        for t in qs.order_by("code")
+    ]
+    text = "\n".join(
+        f"{r['code']:<20}  {r['body']:<5}  {'+'.join(r['tracks']):<30}  {r['title']}"
+        + (f"  ({r['open_requests']} open request(s))" if r["open_requests"] else "")
+        for r in rows
+    )
+    _print(rows, args.json, text or "no topics")
+    return 0
+
+
+def cmd_topic_show(args: argparse.Namespace) -> int:
+    from concord.services import policy
+
+    user = _viewer(args)
+    topic = policy.get_topic(args.code, user)
+    data = {
+        "code": topic.code,
+        "title": topic.title,
+        "title_fr": topic.title_fr,
+        "body": topic.body.code,
+        "threats": topic.threats,
+        "tracks": topic.tracks,
+        "requests": [
+            {
+                "id": r.pk,
+                "state": r.state_id,
+                "grounds": r.grounds,
+                "requested_at": r.requested_at.isoformat(),
+                "convene_by": r.convene_by.isoformat(),
+                "meeting": r.meeting_id,
+                "closed_at": r.closed_at.isoformat() if r.closed_at else None,
+            }
+            for r in topic.requests.all()
+        ],
+        "measures": [
+            {
+                "state": m.state_id,
+                "description": m.description,
+                "effective_on": m.effective_on.isoformat(),
+                "notified_at": m.notified_at.isoformat(),
+            }
+            for m in topic.measures.all()
+        ],
+        "papers": [{"id": p.pk, "title": p.title} for p in topic.papers.all()],
+    }
+    lines = [f"{topic.code}: {topic.title} ({topic.body.code}; {', '.join(topic.tracks)})"]
+    lines += [
+        f"  request {r['id']} by {r['state']} at {r['requested_at']}, meeting #{r['meeting']} by "
+        f"{r['convene_by']}{'; closed' if r['closed_at'] else ''}: {r['grounds']}"
+        for r in data["requests"]
+    ]
+    lines += [
+        f"  measure by {m['state']} from {m['effective_on']}: {m['description']}"
+        for m in data["measures"]
+    ]
+    lines += [f"  options paper {p['id']}: {p['title']}" for p in data["papers"]]
+    _print(data, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_topic_register(args: argparse.Namespace) -> int:
+    from concord.services import common, policy
+
+    topic = policy.register_topic(
+        by=common.user(args.as_user),
+        code=args.code,
+        title=args.title,
+        title_fr=args.title_fr or "",
+        threats=_csv_list(args.threats),
+        tracks=_csv_list(args.tracks),
+        body=common.body(args.body),
+    )
+    _print({"code": topic.code}, args.json, f"topic {topic.code} registered in {topic.body.code}")
+    return 0
+
+
+def cmd_consult_request(args: argparse.Namespace) -> int:
+    from concord.alliance.models import Format
+    from concord.domain.errors import NotFound
+    from concord.services import common, policy
+
+    user = common.user(args.as_user)
+    fmt = None
+    if args.format:
+        fmt = Format.objects.filter(code=args.format.upper()).first()
+        if fmt is None:
+            raise NotFound(f"unknown format {args.format!r}")
+    request = policy.request_consultations(
+        by=user,
+        topic=policy.get_topic(args.topic, user),
+        state=args.state,
+        grounds=args.grounds,
+        format=fmt,
+    )
+    data = {
+        "id": request.pk,
+        "state": request.state_id,
+        "topic": request.topic.code,
+        "meeting": request.meeting_id,
+        "convene_by": request.convene_by.isoformat(),
+    }
+    _print(
+        data,
+        args.json,
+        f"consultations requested by {request.state_id} on {request.topic.code}: "
+        f"meeting #{request.meeting_id} convened by {data['convene_by']}",
+    )
+    return 0
+
+
+def cmd_consult_close(args: argparse.Namespace) -> int:
+    from concord.services import common, policy
+
+    request = policy.close_consultation(by=common.user(args.as_user), request_id=args.id)
+    _print({"id": request.pk, "closed": True}, args.json, f"request {request.pk} closed")
+    return 0
+
+
+def cmd_consult_measure(args: argparse.Namespace) -> int:
+    from concord.services import common, policy
+
+    user = common.user(args.as_user)
+    measure = policy.notify_measure(
+        by=user,
+        topic=policy.get_topic(args.topic, user),
+        state=args.state,
+        description=args.description,
+        effective_on=args.effective,
+    )
+    _print(
+        {"id": measure.pk, "state": measure.state_id},
+        args.json,
+        f"measure by {measure.state_id} notified on {measure.topic.code}",
+    )
+    return 0
+
+
+def _analysis_text(data: dict[str, Any]) -> str:
+    lines = [f"options paper {data['paper']}: {data['title']} (topic {data['topic']})"]
+    agreeable = set(data["agreeable"])
+    for o in data["options"]:
+        flag = "all can live with" if o["number"] in agreeable else ""
+        lines.append(
+            f"  {o['number']:>2}. [{o['instrument']}/{o['track']}] {o['title']}  "
+            f"support {o['support']}, can live with {o['can_live_with']}, "
+            f"cannot accept {o['cannot_accept']}, not marked {o['not_marked']}  {flag}".rstrip()
+        )
+    for m in data["nearest_misses"]:
+        lines.append(
+            f"  option {m['option']} blocked by {', '.join(m['cannot_accept']) or '-'}; "
+            f"not marked by {', '.join(m['not_marked']) or '-'}"
+        )
+    if data["packages"]:
+        best = data["packages"][0]
+        lines.append(
+            f"  best package: {', '.join(map(str, best['options']))} "
+            f"({', '.join(best['instruments'])}; support {best['support']})"
+        )
+    if data["document"]:
+        lines.append(f"  drafted as {data['document']}")
+    return "\n".join(lines)
+
+
+def cmd_options_show(args: argparse.Namespace) -> int:
+    from concord.services import policy
+
+    paper = policy.get_paper(args.paper, _viewer(args))
+    data = policy.analysis(paper)
+    _print(data, args.json, _analysis_text(data))
+    return 0
+
+
+def cmd_options_create(args: argparse.Namespace) -> int:
+    from concord.services import common, policy
+
+    user = common.user(args.as_user)
+    paper = policy.create_paper(
+        by=user,
+        topic=policy.get_topic(args.topic, user),
+        title=args.title,
+        title_fr=args.title_fr or "",
+    )
+    _print({"id": paper.pk}, args.json, f"options paper {paper.pk} created")
+    return 0
+
+
+def cmd_options_add(args: argparse.Namespace) -> int:
+    from concord.services import common, policy
+
+    user = common.user(args.as_user)
+    option = policy.add_option(
+        by=user,
+        paper=policy.get_paper(args.paper, user),
+        title=args.title,
+        title_fr=args.title_fr or "",
+        instrument=args.instrument,
+        track=args.track,
+        cost_note=args.cost_note or "",
+        cost_note_fr=args.cost_note_fr or "",
+    )
+    _print(
+        {"paper": args.paper, "option": option.number},
+        args.json,
+        f"option {option.number} added to options paper {args.paper}",
+    )
+    return 0
+
+
+def cmd_options_mark(args: argparse.Namespace) -> int:
+    from concord.services import common, policy
+
+    user = common.user(args.as_user)
+    mark = policy.mark_option(
+        by=user,
+        paper=policy.get_paper(args.paper, user),
+        option=args.option,
+        state=args.state,
+        mark=args.mark,
+        reason=args.reason or "",
+    )
+    _print(
+        {"paper": args.paper, "option": args.option, "state": mark.state_id, "mark": mark.mark},
+        args.json,
+        f"{mark.state_id}: {mark.mark.replace('_', ' ')} on option {args.option}",
+    )
+    return 0
+
+
+def cmd_options_draft(args: argparse.Namespace) -> int:
+    from concord.domain.errors import InvalidInput
+    from concord.services import common, policy
+
+    try:
+        numbers = [int(n) for n in _csv_list(args.options)]
+    except ValueError:
+        raise InvalidInput(f"{args.options!r} is not a list of option numbers like 1,3,5") from None
+    user = common.user(args.as_user)
+    revision = policy.draft_decision(
+        by=user, paper=policy.get_paper(args.paper, user), options=numbers
+    )
+    french = any(p.text_fr for p in revision.paragraphs.all())
+    _print(
+        {"reference": revision.reference, "languages": ["en", "fr"] if french else ["en"]},
+        args.json,
+        f"draft decision registered as {revision.reference}"
+        + ("" if french else " (English only: translate and align it before a procedure)"),
+    )
+    return 0
+
+
+def cmd_commitment_list(args: argparse.Namespace) -> int:
+    from concord.policy.models import Commitment
+    from concord.services import policy
+
+    user = _viewer(args)
+    qs = policy.commitments(user) if user else Commitment.objects.all()
+    rows = [
+        {
+            "id": c.pk,
+            "kind": c.kind,
+            "title": c.title,
+            "due": c.due.isoformat(),
+            "states": len(c.states),
+        }
+        for c in qs.order_by("due", "id")
+    ]
+    text = "\n".join(
+        f"{r['id']:>4}  {r['kind']:<10}  due {r['due']}  {r['states']:>2} states  {r['title']}"
+        for r in rows
+    )
+    _print(rows, args.json, text or "no commitments")
+    return 0
+
+
+def cmd_commitment_create(args: argparse.Namespace) -> int:
+    from concord.alliance.models import Membership
+    from concord.domain.alliance import MembershipKind
+    from concord.services import common, policy
+
+    if args.states.strip().upper() == "ALLIES":
+        states = sorted(
+            {
+                m.state_id
+                for m in Membership.objects.filter(kind=MembershipKind.MEMBER)
+                if m.valid_on(common.now().date())
+            }
+        )
+    else:
+        states = _csv_list(args.states)
+    commitment = policy.create_commitment(
+        by=common.user(args.as_user),
+        kind=args.kind,
+        title=args.title,
+        title_fr=args.title_fr or "",
+        due=args.due,
+        states=states,
+        target=args.target,
+        topic=policy.get_topic(args.topic) if args.topic else None,
+    )
+    _print({"id": commitment.pk}, args.json, f"commitment {commitment.pk} created")
+    return 0
+
+
+def cmd_commitment_report(args: argparse.Namespace) -> int:
+    from concord.services import common, policy
+
+    user = common.user(args.as_user)
+    report = policy.report_progress(
+        by=user,
+        commitment=policy.get_commitment(args.id, user),
+        state=args.state,
+        figure=args.figure,
+        evidence=args.evidence,
+        delivered=args.delivered,
+        year=args.year,
+    )
+    _print(
+        {"report": report.pk, "state": report.state_id, "figure": report.figure},
+        args.json,
+        f"report {report.pk} by {report.state_id} on commitment {args.id} recorded",
+    )
+    return 0
+
+
+def cmd_commitment_review(args: argparse.Namespace) -> int:
+    from concord.services import common, policy
+
+    review = policy.review_report(
+        by=common.user(args.as_user), report_id=args.report, verdict=args.verdict, note=args.note
+    )
+    _print(
+        {"report": args.report, "verdict": review.verdict},
+        args.json,
+        f"report {args.report} {review.verdict}",
+    )
+    return 0
+
+
+def cmd_commitment_status(args: argparse.Namespace) -> int:
+    from concord.services import policy
+
+    commitment = policy.get_commitment(args.id, _viewer(args))
+    data = policy.dashboard(commitment, on=args.on)
+    counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in data["counts"].items() if v)
+    lines = [f"{data['title']} (due {data['due']}) on {data['on']}: {counts}"]
+    for row in data["states"]:
+        figure = "" if row["figure"] is None else f"  {row['figure']:.2f}"
+        expected = "" if row["expected"] is None else f" (expected {row['expected']:.2f})"
+        lines.append(f"  {row['state']}  {row['status']:<9}{figure}{expected}")
+    _print(data, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_commitment_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from concord.services import policy
+
+    commitment = policy.get_commitment(args.id, _viewer(args))
+    text = policy.dashboard_csv(commitment, on=args.on)
+    out = Path(args.out)
+    if out.is_dir():
+        out = out / f"commitment-{commitment.pk}.csv"
+    out.write_text(text, encoding="utf-8")
+    _print(
+        {"path": str(out), "rows": text.count("\n") - 1},
+        args.json,
+        f"wrote the dashboard of commitment {commitment.pk} to {out}",
+    )
+    return 0
+
+
+def cmd_commitment_remind(args: argparse.Namespace) -> int:
+    from concord.services import policy
+
+    sent = policy.send_commitment_reminders()
+    _print({"sent": sent}, args.json, f"{sent} reminder(s) sent")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -605,6 +1023,123 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="USERNAME",
         help="export what this user may read (default: the whole text, logged as the operator)",
     )
+
+    topic = sub.add_parser("topic", help="the register of issues and threats").add_subparsers(
+        dest="topic_command", required=True
+    )
+
+    def viewing(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--as", dest="as_user", metavar="USERNAME", help="show what this user may see"
+        )
+
+    p = command("list", cmd_topic_list, "the topics the alliance follows", topic)
+    viewing(p)
+    p = command("show", cmd_topic_show, "a topic with its requests, measures and papers", topic)
+    p.add_argument("code")
+    viewing(p)
+    p = command("register", cmd_topic_register, "register a topic (secretariat)", topic)
+    p.add_argument("--code", required=True)
+    p.add_argument("--title", required=True)
+    p.add_argument("--title-fr", dest="title_fr")
+    p.add_argument("--threats", required=True, metavar="KIND,...", help="e.g. military_build_up")
+    p.add_argument("--tracks", default="deterrence_defence", metavar="TRACK,...")
+    p.add_argument("--body", required=True, metavar="CODE")
+    acting(p)
+
+    consult = sub.add_parser(
+        "consult", help="consultations on request and national measures"
+    ).add_subparsers(dest="consult_command", required=True)
+    p = command(
+        "request", cmd_consult_request, "a member requests consultations on a topic", consult
+    )
+    p.add_argument("--topic", required=True, metavar="CODE")
+    p.add_argument("--state", required=True, metavar="ISO3")
+    p.add_argument("--grounds", required=True, metavar="TEXT")
+    p.add_argument("--format", default="", metavar="CODE", help="convene a partner format")
+    acting(p)
+    p = command("close", cmd_consult_close, "close or withdraw a request", consult)
+    p.add_argument("id", type=int)
+    acting(p)
+    p = command("measure", cmd_consult_measure, "notify a national measure on a topic", consult)
+    p.add_argument("--topic", required=True, metavar="CODE")
+    p.add_argument("--state", required=True, metavar="ISO3")
+    p.add_argument("--description", required=True, metavar="TEXT")
+    p.add_argument("--effective", required=True, type=_day, metavar="DATE")
+    acting(p)
+
+    opts = sub.add_parser("options", help="options papers").add_subparsers(
+        dest="options_command", required=True
+    )
+    p = command("show", cmd_options_show, "an options paper, its marks and what all accept", opts)
+    p.add_argument("paper", type=int)
+    viewing(p)
+    p = command("create", cmd_options_create, "start an options paper (secretariat)", opts)
+    p.add_argument("--topic", required=True, metavar="CODE")
+    p.add_argument("--title", required=True)
+    p.add_argument("--title-fr", dest="title_fr")
+    acting(p)
+    from concord.domain.topics import Instrument, Track
+
+    p = command("add", cmd_options_add, "add an option to a paper (secretariat)", opts)
+    p.add_argument("paper", type=int)
+    p.add_argument("--title", required=True)
+    p.add_argument("--title-fr", dest="title_fr")
+    p.add_argument("--instrument", required=True, choices=[i.value for i in Instrument])
+    p.add_argument("--track", required=True, choices=[t.value for t in Track])
+    p.add_argument("--cost-note", dest="cost_note")
+    p.add_argument("--cost-note-fr", dest="cost_note_fr")
+    acting(p)
+    p = command("mark", cmd_options_mark, "mark an option for a state", opts)
+    p.add_argument("paper", type=int)
+    p.add_argument("option", type=int)
+    p.add_argument("--state", required=True, metavar="ISO3")
+    p.add_argument("--mark", required=True, choices=["support", "can_live_with", "cannot_accept"])
+    p.add_argument("--reason", default="", help="required with cannot_accept")
+    acting(p)
+    p = command("draft", cmd_options_draft, "register a package as a draft decision", opts)
+    p.add_argument("paper", type=int)
+    p.add_argument("--options", required=True, metavar="N,N,...")
+    acting(p)
+
+    com = sub.add_parser("commitment", help="commitments, reports and dashboards").add_subparsers(
+        dest="commitment_command", required=True
+    )
+    p = command("list", cmd_commitment_list, "the commitments", com)
+    viewing(p)
+    p = command("create", cmd_commitment_create, "create a commitment (secretariat)", com)
+    p.add_argument("--kind", required=True, choices=["spending", "standard", "capability"])
+    p.add_argument("--title", required=True)
+    p.add_argument("--title-fr", dest="title_fr")
+    p.add_argument("--due", required=True, type=_day, metavar="DATE")
+    p.add_argument("--states", required=True, metavar="ISO3,...|allies")
+    p.add_argument("--target", default=None, help="spending: the share of GDP in per cent")
+    p.add_argument("--topic", default="", metavar="CODE")
+    acting(p)
+    p = command("report", cmd_commitment_report, "report progress for a state", com)
+    p.add_argument("id", type=int)
+    p.add_argument("--state", required=True, metavar="ISO3")
+    p.add_argument("--figure", default=None, help="spending: the share of GDP in per cent")
+    p.add_argument("--year", type=int, default=None, help="the year the figure is for")
+    p.add_argument("--evidence", required=True, metavar="TEXT")
+    p.add_argument("--delivered", action="store_true", help="the state considers it delivered")
+    acting(p)
+    p = command("review", cmd_commitment_review, "accept or query a report (secretariat)", com)
+    p.add_argument("report", type=int)
+    p.add_argument("--verdict", required=True, choices=["accepted", "queried"])
+    p.add_argument("--note", default="", help="required when queried")
+    acting(p)
+    p = command("status", cmd_commitment_status, "where every bound state stands", com)
+    p.add_argument("id", type=int)
+    p.add_argument("--on", type=_day, default=None, metavar="DATE", help="default: today")
+    viewing(p)
+    p = command("export", cmd_commitment_export, "write the dashboard as CSV", com)
+    p.add_argument("id", type=int)
+    p.add_argument("--format", required=True, choices=["csv"])
+    p.add_argument("--out", required=True, metavar="PATH", help="a file, or a folder")
+    p.add_argument("--on", type=_day, default=None, metavar="DATE", help="default: today")
+    viewing(p)
+    command("remind", cmd_commitment_remind, "send the reminders now due (the worker does)", com)
 
     tok = sub.add_parser("token", help="personal API tokens").add_subparsers(
         dest="token_command", required=True
