@@ -69,7 +69,7 @@ def test_commitment_status_report_and_export(demo, tmp_path):
         check=True,
     )  # fmt: skip
     rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
-    assert len(rows) == 31 and {"2014", "2025"} <= set(rows[0])
+    assert len(rows) == 31 and {"2014", "2024"} <= set(rows[0])
     standard = next(c for c in demo.json("commitment", "list") if c["kind"] == "standard")
     reported = demo.run(
         "commitment", "report", str(standard["id"]), "--state", "GBR", "--delivered",

@@ -250,16 +250,12 @@ def _seed_spending(users: dict[str, User], allies: list[str]) -> None:
         target=Decimal("2.0"),
         states=bound,
         baseline_on=date(2014, 9, 5),
-        baselines={s: figures[s][2014] for s in bound},
+        baselines={s: figures[s][2014] for s in bound if 2014 in figures[s]},
         now=datetime(2014, 9, 5, 12, tzinfo=UTC),
     )
     target = Decimal("2.0")
-    for year in range(2014, 2026):
-        at = (
-            datetime(year, 12, 1, 9, tzinfo=UTC)
-            if year < 2025
-            else datetime(2025, 8, 28, 9, tzinfo=UTC)
-        )
+    for year in sorted({y for by_year in figures.values() for y in by_year}):
+        at = datetime(year, 12, 1, 9, tzinfo=UTC)
         for state in bound:
             share = figures[state].get(year)
             if share is None or joined[state].year > year:
@@ -275,13 +271,12 @@ def _seed_spending(users: dict[str, User], allies: list[str]) -> None:
                 + (" (estimate)" if year >= 2024 else ""),
                 now=at,
             )
-            if year < 2025:
-                policy.review_report(
-                    by=secretary,
-                    report_id=report.pk,
-                    verdict="accepted",
-                    now=at + timedelta(days=7),
-                )
+            policy.review_report(
+                by=secretary,
+                report_id=report.pk,
+                verdict="accepted",
+                now=at + timedelta(days=7),
+            )
 
 
 def _seed_standard(users: dict[str, User], allies: list[str], now: datetime) -> None:
