@@ -1,5 +1,6 @@
 """What ``concord worker`` does on each sweep: record outcomes whose expiry has passed, tell people
-about new events, send reminders, then run the queued background tasks (e-mail, webhooks).
+about new events, send reminders (of deadlines, and of commitments falling due), then run the
+queued background tasks (e-mail, webhooks).
 
 A sweep never raises: a step that fails (the database restarting, say) is logged and tried again at
 the next sweep, so a worker outlives an outage and carries on where it stopped. Every step is
@@ -15,7 +16,7 @@ from datetime import datetime
 
 from django.db import close_old_connections
 
-from concord.services import notifications, procedures
+from concord.services import notifications, policy, procedures
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ def sweep(now: datetime | None = None, tasks: bool = True) -> dict[str, int]:
     steps: list[tuple[str, Callable[[], int]]] = [
         ("notifications", lambda: notifications.process_pending(now)),
         ("reminders", lambda: notifications.send_reminders(now)),
+        ("commitment reminders", lambda: policy.send_commitment_reminders(now)),
     ]
     if tasks:
         steps.append(("tasks", run_tasks))
