@@ -59,6 +59,7 @@ def test_meeting_with_ad_referendum_confirmed_by_the_capital(council, paper):
         {
             "state": "DNK",
             "paragraph": 2,
+            "paragraph_id": "p2",
             "text": "Denmark does not associate itself with paragraph 2.",
         }
     ]

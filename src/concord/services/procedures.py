@@ -572,9 +572,7 @@ def _decision(
         adopted_at=ev.decided_at,
         bound=bound,
         standing_aside=[s for s in ev.participants if s not in bound],
-        footnotes=[
-            {"state": f.state, "paragraph": f.paragraph, "text": f.statement} for f in ev.footnotes
-        ],
+        footnotes=_footnotes(p, ev),
         statements=[{"state": s.state, "text": s.statement} for s in ev.statements],
         timeline=timeline,
         recorded_at=at,
@@ -598,6 +596,25 @@ def _append_decision(decision: Decision, p: Procedure, at: datetime, actor: str)
         },
         at=at,
     )
+
+
+def _footnotes(p: Procedure, ev: core.Evaluation) -> list[dict[str, Any]]:
+    """The footnotes, each pointing at its paragraph by number in the adopted revision and by
+    the paragraph's identity, which every revision of the text keeps."""
+    if not ev.footnotes:
+        return []
+    keys: dict[int, str] = {}
+    if p.revision_id is not None:
+        keys = dict(p.revision.paragraphs.values_list("number", "key"))
+    return [
+        {
+            "state": f.state,
+            "paragraph": f.paragraph,
+            "paragraph_id": keys.get(f.paragraph) if f.paragraph is not None else None,
+            "text": f.statement,
+        }
+        for f in ev.footnotes
+    ]
 
 
 def _record_decision(
