@@ -39,6 +39,10 @@ class Procedure(models.Model):
 
     class Meta:
         ordering = ["-opened_at", "-id"]
+        indexes = [
+            # The workers' claim: running procedures whose expiry has passed, soonest first.
+            models.Index(fields=["state", "expires_at"], name="procedure_due"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.title}"

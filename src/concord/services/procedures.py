@@ -580,8 +580,10 @@ def _decision(
     )
 
 
-def _append_decision(decision: Decision, p: Procedure, at: datetime, actor: str) -> None:
-    audit.append(
+def _append_decision(
+    decision: Decision, p: Procedure, at: datetime, actor: str, append: Any = audit.append
+) -> None:
+    append(
         actor=actor,
         tag=Tag.DECISION_RECORDED,
         subject=f"decision:{decision.number}",
@@ -636,8 +638,10 @@ def _record_decision(
     return decision
 
 
-def _append_expiry(p: Procedure, ev: core.Evaluation, at: datetime) -> AuditEvent:
-    return audit.append(
+def _append_expiry(
+    p: Procedure, ev: core.Evaluation, at: datetime, append: Any = audit.append
+) -> AuditEvent:
+    return append(
         actor=SYSTEM_WORKER,
         tag=procedure_tag(core.Kind(p.kind), core.Action.EXPIRE),
         subject=f"procedure:{p.pk}",
@@ -698,8 +702,9 @@ def _record_expiries(outcomes: list[tuple[Procedure, core.Evaluation]], at: date
             history.setdefault(e.subject, []).append(_timeline_entry(e))
     numbers: dict[tuple[int, int], Any] = {}
     decisions: list[Decision] = []
+    chain = audit.Chain()
     for p, ev in outcomes:
-        event = _append_expiry(p, ev, at)
+        event = _append_expiry(p, ev, at, chain.append)
         if ev.state is not core.State.ADOPTED:
             continue
         assert ev.decided_at is not None
@@ -709,8 +714,9 @@ def _record_expiries(outcomes: list[tuple[Procedure, core.Evaluation]], at: date
             numbers[key] = iter(_allocate_numbers(series, ev.decided_at.year, wanted[key]))
         timeline = [*history.get(event.subject, []), _timeline_entry(event)]
         decision = _decision(p, ev, at, series, next(numbers[key]), _text_for(p, cache), timeline)
-        _append_decision(decision, p, at, SYSTEM_WORKER)
+        _append_decision(decision, p, at, SYSTEM_WORKER, chain.append)
         decisions.append(decision)
+    chain.flush()
     Decision.objects.bulk_create(decisions)
     settled: dict[tuple[core.State, datetime | None], list[int]] = {}
     for p, ev in outcomes:
