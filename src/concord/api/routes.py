@@ -468,6 +468,13 @@ def _visible_procedure(request: HttpRequest, pk: int):
     return p
 
 
+def _check_visible_procedure(request: HttpRequest, pk: int) -> None:
+    """404 unless the caller may see the procedure (a write needs no more than this: the
+    service loads and locks the procedure itself)."""
+    if not access.procedures(request.user).filter(pk=pk).exists():
+        raise Http404("no such procedure")
+
+
 def _procedure_detail(request: HttpRequest, p, response: HttpResponse | None = None):
     version = procedure_service.version(p.pk)
     if response is not None:
@@ -548,7 +555,7 @@ def open_procedure(request: HttpRequest, data: s.ProcedureIn, response: HttpResp
 )
 def file_position(request: HttpRequest, pk: int, data: s.PositionIn, response: HttpResponse):
     _write(request)
-    _visible_procedure(request, pk)
+    _check_visible_procedure(request, pk)
     p = procedure_service.file_position(
         procedure_id=pk,
         by=request.user,
@@ -576,7 +583,7 @@ def file_position(request: HttpRequest, pk: int, data: s.PositionIn, response: H
 def extend_procedure(request: HttpRequest, pk: int, data: s.ExtendIn, response: HttpResponse):
     """Move the expiry later (chair). Send ``If-Match`` with the procedure's ETag."""
     _write(request)
-    _visible_procedure(request, pk)
+    _check_visible_procedure(request, pk)
     expected = _if_match(request, prefix=f"p{pk}-v")
     if expected is None:
         raise StaleVersion("the ETag does not belong to this procedure: reload it")
@@ -592,7 +599,7 @@ def extend_procedure(request: HttpRequest, pk: int, data: s.ExtendIn, response: 
 )
 def withdraw_procedure(request: HttpRequest, pk: int, response: HttpResponse):
     _write(request)
-    _visible_procedure(request, pk)
+    _check_visible_procedure(request, pk)
     p = procedure_service.withdraw(procedure_id=pk, by=request.user)
     return _procedure_detail(request, p, response)
 
@@ -603,7 +610,7 @@ def withdraw_procedure(request: HttpRequest, pk: int, response: HttpResponse):
 )
 def conclude_procedure(request: HttpRequest, pk: int, response: HttpResponse):
     _write(request)
-    _visible_procedure(request, pk)
+    _check_visible_procedure(request, pk)
     p = procedure_service.conclude(procedure_id=pk, by=request.user)
     return _procedure_detail(request, p, response)
 
