@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from concord.api.routes import api
-from concord.web import accounts, live, texts, views
+from concord.web import accounts, live, policy, texts, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -46,6 +46,37 @@ urlpatterns = [
     path("decisions/", views.decision_list, name="decisions"),
     path("decisions/<str:number>/", views.decision_detail, name="decision-detail"),
     path("decisions/<str:number>/export/<str:fmt>/", texts.decision_export, name="decision-export"),
+    path("topics/", policy.topic_list, name="topics"),
+    path("topics/register/", policy.topic_register, name="topic-register"),
+    path("topics/<str:code>/", policy.topic_detail, name="topic-detail"),
+    path("topics/<str:code>/live/", policy.topic_fragment, name="topic-fragment"),
+    path("topics/<str:code>/consultations/", policy.topic_consult, name="topic-consult"),
+    path(
+        "topics/<str:code>/consultations/<int:pk>/close/",
+        policy.topic_close,
+        name="topic-close",
+    ),
+    path("topics/<str:code>/measures/", policy.topic_measure, name="topic-measure"),
+    path("topics/<str:code>/papers/", policy.topic_paper, name="topic-paper"),
+    path("options/<int:pk>/", policy.options_detail, name="options-detail"),
+    path("options/<int:pk>/live/", policy.options_fragment, name="options-fragment"),
+    path("options/<int:pk>/marks/", policy.options_mark, name="options-mark"),
+    path("options/<int:pk>/options/", policy.options_add, name="options-add"),
+    path("options/<int:pk>/draft/", policy.options_draft, name="options-draft"),
+    path("commitments/", policy.commitment_list, name="commitments"),
+    path("commitments/<int:pk>/", policy.commitment_detail, name="commitment-detail"),
+    path("commitments/<int:pk>/live/", policy.commitment_fragment, name="commitment-fragment"),
+    path("commitments/<int:pk>/reports/", policy.commitment_report, name="commitment-report"),
+    path(
+        "commitments/<int:pk>/reports/<int:report>/review/",
+        policy.commitment_review,
+        name="commitment-review",
+    ),
+    path(
+        "commitments/<int:pk>/export/<str:fmt>/",
+        policy.commitment_export,
+        name="commitment-export",
+    ),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),
     path("profile/", views.profile, name="profile"),

@@ -4,6 +4,10 @@ Each event's id is its audit sequence number, so a client that reconnects (the b
 ``Last-Event-ID``) resumes exactly after the last event it saw: nothing is missed or sent twice.
 A page passes ``since`` with the sequence it was rendered at, closing the gap between rendering
 and connecting. Any process on any host can serve a stream: the record is the source.
+
+Streams: ``procedure:N``, ``document:REF``, ``topic:CODE``, ``options:ID`` (an options paper),
+``commitment:ID`` and ``desk`` (the procedures and topics the reader may see). A reader who may
+not see what a stream names gets 404, as on the page.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from collections.abc import AsyncIterator
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from concord.domain.references import Reference
 from concord.records.models import AuditEvent
-from concord.services import access, tokens
+from concord.services import access, policy, tokens
 from concord.services.audit import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -141,16 +146,29 @@ def _procedure_events(user, pk: int, after: int, *, checked: bool = False) -> li
 
 
 def _desk_events(user, after: int) -> tuple[list[AuditEvent], int]:
+    """Events of procedures and of topics (requests for consultations, national measures) the
+    reader may see: both show on the desk."""
     events = list(
-        AuditEvent.objects.filter(seq__gt=after, subject__startswith="procedure:").order_by("seq")[
-            :200
-        ]
+        AuditEvent.objects.filter(
+            Q(subject__startswith="procedure:") | Q(subject__startswith="topic:"), seq__gt=after
+        ).order_by("seq")[:200]
     )
     if not events:
         return [], after
-    ids = {int(e.subject.split(":")[1]) for e in events}
-    visible = set(access.procedures(user).filter(pk__in=ids).values_list("pk", flat=True))
-    return [e for e in events if int(e.subject.split(":")[1]) in visible], events[-1].seq
+    ids = {
+        int(e.subject[10:])
+        for e in events
+        if e.subject.startswith("procedure:") and e.subject[10:].isdigit()
+    }
+    codes = {e.subject[6:] for e in events if e.subject.startswith("topic:")}
+    visible = {
+        f"procedure:{pk}"
+        for pk in access.procedures(user).filter(pk__in=ids).values_list("pk", flat=True)
+    }
+    if codes:
+        topics = policy.topics(user).filter(code__in=codes).values_list("code", flat=True)
+        visible |= {f"topic:{code}" for code in topics}
+    return [e for e in events if e.subject in visible], events[-1].seq
 
 
 def _message(event: AuditEvent) -> str:
@@ -170,6 +188,29 @@ def _released(look):
                 connection.close()
 
     return sync_to_async(run)
+
+
+def _policy_visible(user, subject: str) -> bool:
+    """Whether ``user`` may follow ``topic:CODE``, ``options:ID`` or ``commitment:ID``: the
+    policy read side decides, as for the pages."""
+    kind, _sep, key = subject.partition(":")
+    if kind == "topic":
+        return policy.topics(user).filter(code=key).exists()
+    if kind == "options":
+        return policy.papers(user).filter(pk=int(key)).exists()
+    return policy.commitments(user).filter(pk=int(key)).exists()
+
+
+def _policy_subject(topic: str) -> str | None:
+    """``topic`` when it names a topic, an options paper or a commitment; else None."""
+    kind, sep, key = topic.partition(":")
+    if not sep or not key or len(key) > 64:
+        return None
+    if kind == "topic":
+        return topic
+    if kind in ("options", "commitment") and key.isdigit() and len(key) <= 12:
+        return topic
+    return None
 
 
 def _document_events(user, subject: str, after: int) -> list[AuditEvent]:
@@ -199,15 +240,18 @@ async def stream(request: HttpRequest, topic: str) -> HttpResponse:
             reference, _rev = Reference.parse(topic[9:])
         except ValueError:
             return HttpResponse(status=404)
-    if pk is None and reference is None and topic != "desk":
+    subject = _policy_subject(topic)
+    if pk is None and reference is None and subject is None and topic != "desk":
         return HttpResponse(status=404)
 
     def visible() -> bool:
         if reference is not None:
             return _document_visible(user, reference)
+        if subject is not None:
+            return _policy_visible(user, subject)
         return access.procedures(user).filter(pk=pk).exists()
 
-    watched = pk is not None or reference is not None
+    watched = pk is not None or reference is not None or subject is not None
     if watched and not await _released(visible)():
         return HttpResponse(status=404)
     after = await _released(_start)(request)
@@ -227,6 +271,9 @@ async def stream(request: HttpRequest, topic: str) -> HttpResponse:
                 checked = time.monotonic()
             if reference is not None:
                 found = await _released(_document_events)(user, f"document:{reference}", after)
+                seen = found[-1].seq if found else after
+            elif subject is not None:
+                found = await _released(_document_events)(user, subject, after)
                 seen = found[-1].seq if found else after
             elif pk is not None:
                 found = await _released(_procedure_events)(user, pk, after, checked=True)

@@ -3,6 +3,7 @@ every action's permission is checked by the service, server-side."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -29,9 +30,10 @@ from concord.domain.procedures import CAPITAL_ONLY, KIND_POSITIONS, Kind, Positi
 from concord.domain.procedures import State as ProcedureState
 from concord.domain.texts import search_words
 from concord.notifications.models import Notification, Webhook
+from concord.policy.models import ConsultationRequest, MeasureNotification
 from concord.procedures.models import Procedure
 from concord.records.models import AuditEvent
-from concord.services import access, labels, notifications, security, tokens
+from concord.services import access, labels, notifications, policy, security, tokens
 from concord.services import procedures as service
 
 # -- shared pieces --------------------------------------------------------------------------------
@@ -113,7 +115,32 @@ def _desk_context(request: HttpRequest) -> dict[str, Any]:
         (mine if needs else watching).append(row)
     decisions = access.decisions(user).select_related("procedure__body")[:8]
     unread = notifications.unread(user).select_related("procedure")[:8]
-    return {"mine": mine, "watching": watching, "decisions": decisions, "unread": unread}
+    return {
+        "mine": mine,
+        "watching": watching,
+        "decisions": decisions,
+        "unread": unread,
+        **_desk_policy(user, now),
+    }
+
+
+def _desk_policy(user, now) -> dict[str, Any]:
+    """Open requests for consultations and national measures notified lately, on the topics
+    the user may see: everyone hears of them before anyone acts alone."""
+    visible = policy.topics(user).values("pk")
+    consultations = (
+        ConsultationRequest.objects.filter(closed_at__isnull=True, topic__in=visible)
+        .select_related("topic", "meeting")
+        .order_by("-requested_at")[:10]
+    )
+    measures = (
+        MeasureNotification.objects.filter(
+            topic__in=visible, notified_at__gte=now - timedelta(days=30)
+        )
+        .select_related("topic")
+        .order_by("-notified_at")[:10]
+    )
+    return {"consultations": consultations, "measures": measures}
 
 
 @login_required
