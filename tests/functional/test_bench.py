@@ -1,5 +1,5 @@
 """``concord bench`` in a tiny size: the JSON it prints and the exactly-once facts it checks
-(not its timings). The three benchmarks run at once, each on a throwaway database of its own,
+(not its timings). The benchmarks run at once, each on a throwaway database of its own,
 to keep the module short; each must drop its database when it ends."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ RUNS = {
     "writes": ["--clients", "4", "--seconds", "2"],
     "live": ["--clients", "20"],
     "deadlines": ["--procedures", "100"],
+    "text": ["--paragraphs", "60", "--brackets", "150", "--amendments", "150"],
 }
 KEYS = {"bench", "params", "ours", "reference", "ratio", "goal", "goal_met", "notes"}
 
@@ -126,3 +127,15 @@ def test_deadlines(runs):
     assert ours["audit_chain_ok"] is True
     assert ours["lag_s"] is not None
     assert reference["rows"] == 100
+
+
+def test_text(runs):
+    data = _ran(runs, "text")
+    ours, reference = data["ours"], data["reference"]
+    assert data["params"] == {"paragraphs": 60, "brackets": 150, "amendments": 150}
+    assert ours["brackets"] == ours["open_brackets_reported"] == 150
+    assert ours["clean_paragraphs"] > 0 and ours["paragraphs_in_diff"] > 0
+    # the standard library finds the same paragraphs changed
+    assert reference["paragraphs_changed"] == ours["paragraphs_in_diff"]
+    assert ours["page"]["small"]["queries"] == ours["page"]["large"]["queries"]
+    assert ours["page_queries_constant"] is True
