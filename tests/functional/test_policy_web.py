@@ -425,9 +425,7 @@ def test_reports_and_reviews_through_the_commitment_page(client, council, topic)
     assert "delivered" in row
     # for another state, or without evidence: refused, nothing written
     before = CommitmentReport.objects.count()
-    client.post(
-        f"/commitments/{c.pk}/reports/", {"state": "FRA", "figure": "3", "evidence": "x"}
-    )
+    client.post(f"/commitments/{c.pk}/reports/", {"state": "FRA", "figure": "3", "evidence": "x"})
     client.post(f"/commitments/{c.pk}/reports/", {"figure": "2.1", "evidence": ""})
     client.post(f"/commitments/{c.pk}/reports/{report.pk}/review/", {"verdict": "accepted"})
     assert CommitmentReport.objects.count() == before and not ReportReview.objects.exists()
@@ -459,7 +457,7 @@ def test_the_spending_chart_is_inline_svg_with_its_text_and_a_table(client, coun
     assert 'stroke-dasharray="4 3"' in svg  # the guideline
     assert "style=" not in svg and "<script>" not in html
     table = html.split('data-testid="series"')[1].split("</table>")[0]
-    assert f"<th scope=\"col\">{NOW.year - 1}</th>" in table and "1.30" in table
+    assert f'<th scope="col">{NOW.year - 1}</th>' in table and "1.30" in table
     # a standard shows its ratification grid and no line chart
     s = _standard(council, topic=topic)
     html = _get(client, f"/commitments/{s.pk}/")
@@ -492,7 +490,10 @@ def test_the_dashboard_pdf_has_the_title_date_table_and_chart():
         on="2026-05-04",
         due="2024-12-31",
         target=2.0,
-        rows=(StateRow("FRA", "France", "delivered", 2.06, 2.0), StateRow("DEU", "Germany", "late")),
+        rows=(
+            StateRow("FRA", "France", "delivered", 2.06, 2.0),
+            StateRow("DEU", "Germany", "late"),
+        ),
         series={"FRA": {2014: 1.82, 2024: 2.06}, "DEU": {2014: 1.19}},
     )
     data = dashboard_pdf(sheet, compress=False)

@@ -752,7 +752,8 @@ def revoke_token(request: HttpRequest, token_id: int):
     return _token(token_service.revoke(user=request.user, token_id=token_id))
 
 
+from concord.api import policy as _policy  # noqa: E402  (it uses the helpers above)
 from concord.api import texts as _texts  # noqa: E402  (it uses the helpers above)
 
-for router in (alliance, _texts.router, docs, procs, records, account):
+for router in (alliance, _texts.router, docs, procs, records, _policy.router, account):
     api.add_router("", router)

@@ -396,3 +396,231 @@ class DiffOut(Schema):
     old: int
     new: int
     paragraphs: list[ParagraphDiffOut]
+
+
+# -- topics, consultations, options papers, commitments ------------------------------------------
+
+Threat = Literal[
+    "military_build_up",
+    "terrorism",
+    "rising_power",
+    "pandemic",
+    "cyber_attack",
+    "disinformation",
+    "other",
+]
+TrackName = Literal["deterrence_defence", "dialogue"]
+InstrumentName = Literal["diplomatic", "information", "military", "economic", "legal", "cyber"]
+MarkName = Literal["support", "can_live_with", "cannot_accept"]
+StatusName = Literal["due", "delivered", "late", "off_track"]
+CommitmentKind = Literal["spending", "standard", "capability"]
+OptionNumber = Annotated[int, Field(ge=1, le=32767)]
+
+
+class TopicOut(Schema):
+    code: str
+    title: str
+    title_fr: str
+    threats: list[str]
+    tracks: list[str]
+    dual_track: bool = Field(description="on both tracks: a dual-track policy")
+    body: str
+    created_at: datetime
+
+
+class ConsultationOut(Schema):
+    id: int
+    topic: str
+    state: str
+    grounds: str
+    requested_at: datetime
+    convene_by: datetime = Field(description="the latest instant the body meets by")
+    meeting: int | None = Field(description="the procedure convened for it")
+    closed_at: datetime | None
+
+
+class MeasureOut(Schema):
+    id: int
+    topic: str
+    state: str
+    description: str
+    effective_on: date
+    notified_at: datetime
+    in_advance: bool = Field(description="notified before it took effect")
+
+
+class PaperBrief(Schema):
+    id: int
+    title: str
+    title_fr: str
+    document: str | None = Field(description="the draft decision made from it, if any")
+
+
+class CommitmentOut(Schema):
+    id: int
+    kind: CommitmentKind
+    title: str
+    title_fr: str
+    due: date
+    target: float | None
+    states: list[str]
+    topic: str | None
+    decision: str | None
+
+
+class TopicDetailOut(TopicOut):
+    requests: list[ConsultationOut]
+    measures: list[MeasureOut]
+    papers: list[PaperBrief]
+    commitments: list[CommitmentOut]
+
+
+class TopicIn(Schema):
+    code: str = Field(min_length=1, max_length=64)
+    title: str = Field(min_length=1, max_length=300)
+    title_fr: str = Field("", max_length=300)
+    threats: list[Threat] = Field(min_length=1, max_length=7)
+    tracks: list[TrackName] = Field(min_length=1, max_length=2)
+    body: str = Field("NAC", min_length=1, max_length=20)
+
+
+class ConsultationIn(Schema):
+    grounds: str = Field(min_length=1, max_length=5000)
+    state: str | None = Field(None, min_length=3, max_length=3, description="default: yours")
+    format: str | None = Field(None, max_length=30, description="one of the body's formats")
+
+
+class MeasureIn(Schema):
+    description: str = Field(min_length=1, max_length=5000)
+    effective_on: date
+    state: str | None = Field(None, min_length=3, max_length=3, description="default: yours")
+
+
+class MarkData(Schema):
+    mark: MarkName
+    reason: str
+
+
+class OptionOut(Schema):
+    number: int
+    title: str
+    title_fr: str
+    instrument: InstrumentName
+    track: TrackName
+    cost_note: str
+    marks: dict[str, MarkData] = Field(description="each state's latest mark")
+    support: int
+    can_live_with: int
+    cannot_accept: int
+    not_marked: int
+
+
+class MissOut(Schema):
+    option: int
+    title: str
+    cannot_accept: list[str]
+    not_marked: list[str]
+    reasons: dict[str, str]
+
+
+class PackageOut(Schema):
+    options: list[int]
+    instruments: list[str]
+    support: int
+
+
+class OptionsPaperOut(Schema):
+    paper: int
+    title: str
+    topic: str
+    topic_title: str
+    dual_track: bool
+    document: str | None
+    deciding: list[str] = Field(description="the states whose marks count")
+    options: list[OptionOut]
+    agreeable: list[int] = Field(description="the options every deciding state can live with")
+    nearest_misses: list[MissOut]
+    packages: list[PackageOut]
+    by_track: dict[str, list[int]]
+
+
+class MarkIn(Schema):
+    option: OptionNumber
+    mark: MarkName
+    reason: str = Field("", max_length=2000, description="required to cannot_accept")
+    state: str | None = Field(None, min_length=3, max_length=3, description="default: yours")
+
+
+class MarkOut(Schema):
+    paper: int
+    option: int
+    state: str
+    mark: MarkName
+    reason: str
+    at: datetime
+
+
+class DraftIn(Schema):
+    options: list[OptionNumber] = Field(min_length=1, max_length=50)
+
+
+class DraftOut(Schema):
+    reference: str = Field(description="the draft decision registered, e.g. PO(2026)0007")
+    title: str
+    languages: list[str]
+
+
+class DashboardStateOut(Schema):
+    state: str
+    name: str
+    status: StatusName
+    figure: float | None
+    expected: float | None = Field(description="spending: the share expected on the trajectory")
+    reported_at: str | None
+    delivered: bool
+
+
+class DashboardOut(Schema):
+    on: date
+    counts: dict[str, int]
+    states: list[DashboardStateOut]
+    years: list[int]
+    series: dict[str, dict[str, float]] = Field(description="spending: state -> year -> share")
+
+
+class ReviewOut(Schema):
+    report: int
+    verdict: Literal["accepted", "queried"]
+    note: str
+    at: datetime
+    by: str
+
+
+class ReportOut(Schema):
+    id: int
+    state: str
+    at: datetime
+    year: int | None
+    figure: float | None
+    evidence: str
+    delivered: bool
+    by: str
+    review: ReviewOut | None
+
+
+class CommitmentDetailOut(CommitmentOut):
+    dashboard: DashboardOut
+    reports: list[ReportOut]
+
+
+class ReportIn(Schema):
+    evidence: str = Field(min_length=1, max_length=10000)
+    figure: float | None = Field(None, ge=0, le=1_000_000, description="spending: % of GDP")
+    year: int | None = Field(None, ge=1900, le=2200, description="spending: the year it is for")
+    delivered: bool = False
+    state: str | None = Field(None, min_length=3, max_length=3, description="default: yours")
+
+
+class ReviewIn(Schema):
+    verdict: Literal["accepted", "queried"]
+    note: str = Field("", max_length=2000, description="required to query")
