@@ -146,10 +146,16 @@ def _last_seq(subject: str) -> int:
 @login_required
 def topic_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    qs = policy.topics(user).annotate(
-        open_requests=Count("requests", filter=Q(requests__closed_at__isnull=True), distinct=True),
-        paper_count=Count("papers", distinct=True),
-    ).order_by("code")
+    qs = (
+        policy.topics(user)
+        .annotate(
+            open_requests=Count(
+                "requests", filter=Q(requests__closed_at__isnull=True), distinct=True
+            ),
+            paper_count=Count("papers", distinct=True),
+        )
+        .order_by("code")
+    )
     threat = request.GET.get("threat", "")
     if threat in Threat.__members__.values() or threat in [t.value for t in Threat]:
         qs = qs.filter(threats__icontains=f'"{threat}"')
@@ -494,7 +500,7 @@ def _options_context(request: HttpRequest, paper: OptionsPaper) -> dict[str, Any
         "packages": [
             {
                 "options": [option(n) for n in p["options"]],
-                "instruments": [_label(Instrument, i) for i in p["instruments"]],
+                "instruments": [_(i.label) for i in Instrument if i.value in p["instruments"]],
                 "support": p["support"],
                 "query": urlencode([("package", n) for n in p["options"]]),
             }
@@ -660,11 +666,7 @@ def _status_counts(rows: list[Commitment], today: date) -> dict[int, dict[str, i
 
 @login_required
 def commitment_list(request: HttpRequest) -> HttpResponse:
-    qs = (
-        policy.commitments(request.user)
-        .select_related("topic", "decision")
-        .order_by("due", "id")
-    )
+    qs = policy.commitments(request.user).select_related("topic", "decision").order_by("due", "id")
     kind = request.GET.get("kind", "")
     if kind in KINDS:
         qs = qs.filter(kind=kind)
