@@ -3,7 +3,8 @@ standalone HTML and PDF out.
 
 Pure functions from values to bytes (or text) and back; no Django here. The conventions are
 described in docs/formats.md. :mod:`.docx_in` reads a draft, :mod:`.docx_out`, :mod:`.html_out`
-and :mod:`.pdf_out` export a text, :mod:`.decision_sheet` writes the record of a decision.
+and :mod:`.pdf_out` export a text, :mod:`.decision_sheet` writes the record of a decision,
+:mod:`.dashboard` a commitment's dashboard.
 """
 
 from __future__ import annotations
