@@ -36,7 +36,8 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _year(day: date) -> float:
+def year_fraction(day: date) -> float:
+    """``day`` as a year with its fraction, e.g. 2014-07-02 as about 2014.5."""
     return day.year + (day.timetuple().tm_yday - 1) / 366
 
 
@@ -106,7 +107,7 @@ def spending_multiples(
         if panel.baseline is not None:
             bx, by = panel.baseline
             out.append(
-                f'<line x1="{x(bx):.1f}" y1="{y(by):.1f}" x2="{x(_year(due)):.1f}" '
+                f'<line x1="{x(bx):.1f}" y1="{y(by):.1f}" x2="{x(year_fraction(due)):.1f}" '
                 f'y2="{ty:.1f}" stroke="{TRAJECTORY}" stroke-dasharray="1 2" stroke-width="1"/>'
             )
         if points:

@@ -740,7 +740,7 @@ def _commitment_context(request: HttpRequest, c: Commitment) -> dict[str, Any]:
         years = [int(y) for y in data["years"]]
         target = data["target"]
         baselines = {s: float(v) for s, v in c.baselines.items()}
-        start = charts._year(c.baseline_on) if c.baseline_on else None
+        start = charts.year_fraction(c.baseline_on) if c.baseline_on else None
         panels = [
             charts.Panel(
                 r["state"],
