@@ -64,7 +64,8 @@ def test_the_french_catalogue_is_complete(catalogue):
             assert placeholders(text) == wanted, (entry.msgid, text)
             # a stray % or brace would break the formatting
             if "python-format" in entry.flags:
-                text % dict.fromkeys(n[2:-2] for n in wanted if n.startswith("%("))
+                # (a number fills every placeholder: it formats as %s and as %d alike)
+                text % dict.fromkeys((n[2:-2] for n in wanted if n.startswith("%(")), 1)
             if any(n.startswith("{") for n in wanted):
                 text.format(**dict.fromkeys(BRACE_NAME.findall(" ".join(wanted)), ""))
 
