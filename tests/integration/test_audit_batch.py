@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -37,7 +38,7 @@ def test_a_chain_of_appends_is_the_chain_one_by_one_appends_make():
     assert [e.seq for e in made] == [2, 3, 4]
     rows = list(AuditEvent.objects.order_by("seq"))
     assert [r.seq for r in rows] == [1, 2, 3, 4, 5]
-    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
     head = AuditHead.objects.get()
     assert (head.seq, head.hash) == (5, rows[-1].hash)
     assert audit.verify().ok

@@ -17,7 +17,6 @@ from concord.domain.errors import (
     NotFound,
     StaleVersion,
 )
-from concord.domain.procedures import Kind
 from concord.records.models import AuditEvent
 from concord.services import audit, documents, procedures, texts
 from tests.factories import UserFactory, delegate, secretary
