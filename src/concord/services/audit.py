@@ -21,38 +21,12 @@ def append(
     *, actor: str, tag: Tag, subject: str, payload: Mapping[str, Any], at: datetime
 ) -> AuditEvent:
     """Append one event. Must run inside the transaction of the change it records; the head row
-    lock serialises appenders so that the chain never forks."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("audit events are written in the transaction of their change")
-    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-    seq = head.seq + 1
-    body = canonical_json(payload)
-    digest = link_hash(
-        seq=seq,
-        at=at,
-        actor=actor,
-        tag=str(tag),
-        subject=subject,
-        payload=body,
-        prev_hash=head.hash,
-    )
-    event = AuditEvent.objects.create(
-        seq=seq,
-        at=at,
-        actor=actor,
-        tag=str(tag),
-        subject=subject,
-        payload=body,
-        prev_hash=head.hash,
-        hash=digest,
-    )
-    head.seq, head.hash = seq, digest
-    head.save(update_fields=["seq", "hash"])
-    if connection.vendor == "postgresql":
-        # Delivered when (and only if) the transaction commits, to every listening process on
-        # every host: live streams wake at once instead of polling.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(seq)])
+    lock serialises appenders so that the chain never forks. On PostgreSQL the sequence number
+    is announced on ``CHANNEL`` when (and only if) the transaction commits, to every listening
+    process on every host: live streams wake at once instead of polling."""
+    chain = Chain()
+    event = chain.append(actor=actor, tag=tag, subject=subject, payload=payload, at=at)
+    chain.flush()
     return event
 
 

@@ -35,7 +35,9 @@ STANCES = [
 ]
 
 
-def _document(request: HttpRequest, ref: str) -> Document:
+def visible_document(request: HttpRequest, ref: str) -> Document:
+    """The document a reference (``PO(2026)0042``, with or without ``-REVn``) names, if the
+    reader may see it; 404 otherwise, exactly as if it did not exist."""
     try:
         reference, _rev = Reference.parse(ref)
     except ValueError:
@@ -168,7 +170,7 @@ def _context(request: HttpRequest, document: Document, number: int | None) -> di
 
 @login_required
 def text(request: HttpRequest, ref: str) -> HttpResponse:
-    document = _document(request, ref)
+    document = visible_document(request, ref)
     access.log_read(request.user, "web", f"document:{document.reference}", document.classification)
     try:
         context = _context(request, document, _revision_number(request, ref))
@@ -179,7 +181,7 @@ def text(request: HttpRequest, ref: str) -> HttpResponse:
 
 @login_required
 def text_fragment(request: HttpRequest, ref: str) -> HttpResponse:
-    document = _document(request, ref)
+    document = visible_document(request, ref)
     try:
         context = _context(request, document, _revision_number(request, ref))
     except DomainError as exc:
@@ -188,7 +190,7 @@ def text_fragment(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 def _act(request: HttpRequest, ref: str, action, anchor: str = "text") -> HttpResponse:
-    document = _document(request, ref)
+    document = visible_document(request, ref)
     try:
         action(document)
     except NotAllowed as exc:
@@ -325,7 +327,7 @@ def _side(runs: tuple[core.Run, ...], keep: core.RunKind) -> list[dict[str, str]
 
 @login_required
 def compare(request: HttpRequest, ref: str) -> HttpResponse:
-    document = _document(request, ref)
+    document = visible_document(request, ref)
     revisions = list(document.revisions.order_by("number"))
     last = revisions[-1].number
     old = _int(request.GET.get("from", ""), max(last - 1, 0))
@@ -380,7 +382,7 @@ def _download(export) -> HttpResponse:
 def export(request: HttpRequest, ref: str, fmt: str) -> HttpResponse:
     from concord.services import exports
 
-    document = _document(request, ref)
+    document = visible_document(request, ref)
     number = _revision_number(request, ref)
     revisions = document.revisions.order_by("number")
     revision = revisions.last() if number is None else revisions.filter(number=number).first()

@@ -288,19 +288,10 @@ def document_import(request: HttpRequest) -> HttpResponse:
 
 def _document_by_reference(request: HttpRequest, ref: str) -> tuple[Document, Revision]:
     from concord.domain.references import Reference
+    from concord.web.texts import visible_document
 
-    try:
-        reference, rev = Reference.parse(ref)
-    except ValueError:
-        raise Http404(_("No such document.")) from None
-    document = (
-        access.documents(request.user)
-        .select_related("series", "body")
-        .filter(series__code=reference.series, year=reference.year, number=reference.number)
-        .first()
-    )
-    if document is None:
-        raise Http404(_("No such document."))
+    document = visible_document(request, ref)
+    _reference, rev = Reference.parse(ref)
     revisions = list(document.revisions.order_by("number"))
     chosen = (
         next((r for r in revisions if r.number == rev), None) if rev is not None else revisions[-1]
