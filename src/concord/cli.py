@@ -790,7 +790,18 @@ def cmd_commitment_create(args: argparse.Namespace) -> int:
     from concord.domain.alliance import MembershipKind
     from concord.services import common, policy
 
-    if args.states.strip().upper() == "ALLIES":
+    decision = None
+    if args.decision:
+        from concord.records.models import Decision
+
+        decision = Decision.objects.filter(number=args.decision.strip()).first()
+        if decision is None:
+            from concord.domain.errors import NotFound
+
+            raise NotFound(f"no decision {args.decision!r}")
+    if not args.states:
+        states = None  # those the decision binds
+    elif args.states.strip().upper() == "ALLIES":
         states = sorted(
             {
                 m.state_id
@@ -809,6 +820,7 @@ def cmd_commitment_create(args: argparse.Namespace) -> int:
         states=states,
         target=args.target,
         topic=policy.get_topic(args.topic) if args.topic else None,
+        decision=decision,
     )
     _print({"id": commitment.pk}, args.json, f"commitment {commitment.pk} created")
     return 0
@@ -1112,7 +1124,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", required=True)
     p.add_argument("--title-fr", dest="title_fr")
     p.add_argument("--due", required=True, type=_day, metavar="DATE")
-    p.add_argument("--states", required=True, metavar="ISO3,...|allies")
+    p.add_argument(
+        "--states",
+        default="",
+        metavar="ISO3,...|allies",
+        help="the states bound (default with --decision: those the decision binds)",
+    )
+    p.add_argument("--decision", default="", metavar="NUMBER", help="e.g. NAC-DS(2026)0001")
     p.add_argument("--target", default=None, help="spending: the share of GDP in per cent")
     p.add_argument("--topic", default="", metavar="CODE")
     acting(p)

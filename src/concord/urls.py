@@ -46,6 +46,11 @@ urlpatterns = [
     path("decisions/", views.decision_list, name="decisions"),
     path("decisions/<str:number>/", views.decision_detail, name="decision-detail"),
     path("decisions/<str:number>/export/<str:fmt>/", texts.decision_export, name="decision-export"),
+    path(
+        "decisions/<str:number>/commitments/",
+        views.decision_commitment,
+        name="decision-commitment",
+    ),
     path("topics/", policy.topic_list, name="topics"),
     path("topics/register/", policy.topic_register, name="topic-register"),
     path("topics/<str:code>/", policy.topic_detail, name="topic-detail"),

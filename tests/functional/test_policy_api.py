@@ -253,3 +253,40 @@ def test_report_progress_and_review(council, topic):
     pol = next(r for r in detail["dashboard"]["states"] if r["state"] == "POL")
     assert pol["status"] == "delivered"
     assert detail["reports"][-1]["review"]["verdict"] == "accepted"
+
+
+def test_a_commitment_is_created_from_a_decision(council):
+    from datetime import timedelta
+
+    from concord.policy.models import Commitment
+    from concord.records.models import Decision
+    from concord.services import documents, procedures
+
+    revision = documents.register(
+        by=council.secretary,
+        body=council,
+        series_code="PO",
+        title="Decision on a deployable cyber team",
+        paragraphs=[("Allies will each offer a cyber team.", "Chaque Allié offrira une équipe.")],
+    )
+    p = procedures.open_silence(
+        by=council.chair,
+        body=council,
+        revision=revision,
+        expires_at=NOW - timedelta(days=1),
+        now=NOW - timedelta(days=2),
+    )
+    procedures.record_due_outcomes(NOW)
+    decision = Decision.objects.get(procedure=p)
+    body = {"kind": "capability", "title": "Offer a cyber team", "due": "2027-06-30"}
+    writer = _client(council.secretary, "write")
+    _problem(_post(_client(council.secretary), "commitments", body), 403)
+    _problem(_post(_client(delegate("FRA"), "write"), "commitments", body), 403)
+    _problem(_post(writer, "commitments", body), 422)  # neither a decision nor states
+    _problem(_post(writer, "commitments", {**body, "decision": "NAC-DS(1999)0001"}), 404)
+    assert not Commitment.objects.exists()
+    made = _json(_post(writer, "commitments", {**body, "decision": decision.number}))
+    assert made["decision"] == decision.number and made["kind"] == "capability"
+    assert sorted(made["states"]) == sorted(decision.bound)
+    row = Commitment.objects.get()
+    assert AuditEvent.objects.filter(subject=f"commitment:{row.pk}").count() == 1

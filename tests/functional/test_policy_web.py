@@ -543,3 +543,48 @@ def test_the_commitment_pages_queries_do_not_grow_with_states_or_reports(client,
     _paper(topic, options=3)
     _spending(council, states=DECIDING, topic=topic)
     assert _queries(client, f"/topics/{topic.code}/") == topic_page
+
+
+def test_the_secretariat_creates_a_commitment_from_a_decision(client, council):
+    from datetime import timedelta
+
+    from concord.policy.models import Commitment
+    from concord.records.models import Decision
+    from concord.services import documents, procedures
+
+    revision = documents.register(
+        by=council.secretary,
+        body=council,
+        series_code="PO",
+        title="Decision on a deployable cyber team",
+        paragraphs=[("Allies will each offer a cyber team.", "Chaque Allié offrira une équipe.")],
+    )
+    p = procedures.open_silence(
+        by=council.chair,
+        body=council,
+        revision=revision,
+        expires_at=NOW - timedelta(days=1),
+        now=NOW - timedelta(days=2),
+    )
+    procedures.record_due_outcomes(NOW)
+    decision = Decision.objects.get(procedure=p)
+    url = f"/decisions/{decision.number}/"
+    form = {"kind": "capability", "title": "Offer a cyber team", "due": "2027-06-30"}
+    # a delegate sees no form, and posting one changes nothing
+    verified_login(client, delegate("FRA"))
+    assert "decision-commitment" not in client.get(url).content.decode() and (
+        f'action="{url}commitments/"' not in client.get(url).content.decode()
+    )
+    client.post(f"{url}commitments/", form)
+    assert not Commitment.objects.exists()
+    client.logout()
+    verified_login(client, council.secretary)
+    page = client.get(url).content.decode()
+    assert f'action="{url}commitments/"' in page and "None yet." in page
+    bad = client.post(f"{url}commitments/", {**form, "due": "next year"})
+    assert bad.status_code == 302 and not Commitment.objects.exists()
+    done = client.post(f"{url}commitments/", form)
+    made = Commitment.objects.get()
+    assert done["Location"] == f"/commitments/{made.pk}/"
+    assert made.decision == decision and sorted(made.states) == sorted(decision.bound)
+    assert "Offer a cyber team" in client.get(url).content.decode()

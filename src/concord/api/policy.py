@@ -29,7 +29,7 @@ from concord.policy.models import (
     ReportReview,
     Topic,
 )
-from concord.services import dashboards, policy
+from concord.services import access, dashboards, policy
 
 router = Router(tags=["policy"])
 
@@ -314,6 +314,31 @@ def list_commitments(
     if kind:
         qs = qs.filter(kind=kind)
     return _page(qs, page.cursor, page.limit, _commitment)
+
+
+@router.post("/commitments", response={201: s.CommitmentOut, **_WRITE})
+def create_commitment(request: HttpRequest, data: s.CommitmentIn):
+    """Create a commitment (secretariat): from a decision it binds the states the decision
+    binds unless ``states`` names others; without one, ``states`` is required."""
+    _write(request)
+    decision = None
+    if data.decision:
+        decision = access.decisions(request.user).filter(number=data.decision.strip()).first()
+        if decision is None:
+            raise NotFound("no decision {number!r}", number=data.decision)
+    row = policy.create_commitment(
+        by=request.user,
+        kind=data.kind,
+        title=data.title,
+        title_fr=data.title_fr,
+        due=data.due,
+        target=str(data.target) if data.target is not None else None,
+        states=data.states,
+        decision=decision,
+        topic=policy.get_topic(data.topic, request.user) if data.topic else None,
+    )
+    found = policy.commitments(request.user).select_related("topic", "decision")
+    return Status(201, _commitment(found.get(pk=row.pk)))
 
 
 @router.get("/commitments/{commitment_id}", response={200: s.CommitmentDetailOut, **_READ})

@@ -613,6 +613,21 @@ class CommitmentDetailOut(CommitmentOut):
     reports: list[ReportOut]
 
 
+class CommitmentIn(Schema):
+    kind: CommitmentKind
+    title: str = Field(min_length=1, max_length=300)
+    title_fr: str = Field("", max_length=300)
+    due: date
+    target: float | None = Field(None, gt=0, le=100, description="spending: % of GDP")
+    decision: str | None = Field(
+        None, max_length=40, description="the decision it follows from, e.g. NAC-DS(2026)0001"
+    )
+    states: list[Annotated[str, Field(min_length=3, max_length=3)]] | None = Field(
+        None, max_length=100, description="default with a decision: the states it binds"
+    )
+    topic: str | None = Field(None, max_length=64)
+
+
 class ReportIn(Schema):
     evidence: str = Field(min_length=1, max_length=10000)
     figure: float | None = Field(None, ge=0, le=1_000_000, description="spending: % of GDP")

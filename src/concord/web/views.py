@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from concord.alliance.models import Body, Format, Membership, State
 from concord.documents.models import Document, Revision
+from concord.domain.alliance import SECRETARIAT as SECRETARIAT_ROLES
 from concord.domain.alliance import MembershipKind, Role
 from concord.domain.deadlines import deadline_text
 from concord.domain.errors import DomainError, NotAllowed
@@ -611,8 +612,54 @@ def decision_detail(request: HttpRequest, number: str) -> HttpResponse:
             "adopted_text": deadline_text(
                 decision.adopted_at, p.body.seat_timezone, _zone(request)
             ),
+            "commitments": _decision_commitments(request, decision),
+            "may_commit": request.user.role in SECRETARIAT_ROLES,
         },
     )
+
+
+def _decision_commitments(request: HttpRequest, decision: Any) -> list[Any]:
+    from concord.services import policy
+
+    return list(policy.commitments(request.user).filter(decision=decision).order_by("id"))
+
+
+@login_required
+@require_POST
+def decision_commitment(request: HttpRequest, number: str) -> HttpResponse:
+    """The secretariat creates a commitment that a decision asks of the states it binds."""
+    from datetime import date as Date
+
+    from concord.domain.errors import InvalidInput
+    from concord.services import policy
+
+    decision = access.decisions(request.user).filter(number=number).first()
+    if decision is None:
+        raise Http404(_("No such decision."))
+    post = request.POST
+    try:
+        try:
+            due = Date.fromisoformat(post.get("due", "").strip())
+        except ValueError:
+            raise InvalidInput(_("give the due date as a date (YYYY-MM-DD)")) from None
+        row = policy.create_commitment(
+            by=request.user,
+            kind=post.get("kind", ""),
+            title=post.get("title", ""),
+            title_fr=post.get("title_fr", ""),
+            due=due,
+            target=post.get("target", "").strip() or None,
+            decision=decision,
+        )
+    except NotAllowed as exc:
+        security.refused(request.user, channel="web", subject=f"decision:{number}", reason=str(exc))
+        messages.error(request, labels.error_text(exc))
+    except DomainError as exc:
+        messages.error(request, labels.error_text(exc))
+    else:
+        messages.success(request, _("Commitment created."))
+        return HttpResponseRedirect(reverse("commitment-detail", args=[row.pk]))
+    return HttpResponseRedirect(reverse("decision-detail", args=[number]) + "#commit")
 
 
 # -- notifications and profile --------------------------------------------------------------------
