@@ -290,3 +290,52 @@ def test_a_commitment_is_created_from_a_decision(council):
     assert sorted(made["states"]) == sorted(decision.bound)
     row = Commitment.objects.get()
     assert AuditEvent.objects.filter(subject=f"commitment:{row.pk}").count() == 1
+
+
+def test_what_a_reader_may_not_open_is_not_named(council, topic):
+    from datetime import timedelta
+
+    from concord.alliance.models import Body
+    from concord.documents.models import Document
+    from concord.records.models import Decision
+    from concord.services import documents, procedures
+
+    # a draft decision raised above the reader's clearance is not named on its paper
+    paper = _paper(topic, options=2)
+    policy.draft_decision(by=council.secretary, paper=paper, options=[1, 2])
+    paper.refresh_from_db()
+    Document.objects.filter(pk=paper.document_id).update(classification=4)
+    adviser = _client(delegate("DEU", Role.DELEGATION_DEPUTY, clearance=2))
+    assert _json(adviser.get(f"/api/options/{paper.pk}"))["document"] is None
+    listed = _json(adviser.get(f"/api/topics/{topic.code}"))
+    assert [p["document"] for p in listed["papers"]] == [None]
+    assert _json(_client(delegate("FRA")).get(f"/api/options/{paper.pk}"))["document"]
+    # a commitment created by a decision of a body one does not sit in is not seen
+    group = Body.objects.create(code="RWG", name="Resilience Working Group", kind="working_group")
+    group.member_states.set(["FRA", "POL"])
+    group.chair = council.chair
+    group.save()
+    revision = documents.register(
+        by=council.secretary,
+        body=group,
+        series_code="PO",
+        title="Working group decision",
+        paragraphs=[("Members will exercise.", "Les membres s'exerceront.")],
+    )
+    p = procedures.open_silence(
+        by=group.chair,
+        body=group,
+        revision=revision,
+        expires_at=NOW - timedelta(days=1),
+        now=NOW - timedelta(days=2),
+    )
+    procedures.record_due_outcomes(NOW)
+    decision = Decision.objects.get(procedure=p)
+    made = policy.create_commitment(
+        by=council.secretary, kind="capability", title="Exercise", due=NOW.date(), decision=decision
+    )
+    outsider = _client(delegate("DEU"))
+    assert made.pk not in [c["id"] for c in _json(outsider.get("/api/commitments"))["items"]]
+    _problem(outsider.get(f"/api/commitments/{made.pk}"), 404)
+    member = _client(delegate("FRA"))
+    assert made.pk in [c["id"] for c in _json(member.get("/api/commitments"))["items"]]

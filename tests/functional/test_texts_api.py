@@ -412,3 +412,24 @@ def test_a_word_draft_is_registered_through_the_api(council):
     assert [a["holders"] for a in bracket["alternatives"]] == [["FRA"], ["DEU"]]
     assert body["ready_for_decision"] is False
     assert Document.objects.get().title == "Imported draft"
+
+
+def test_an_amendment_to_a_deleted_secret_paragraph_stays_withheld(draft, council):
+    from concord.documents.models import Paragraph
+
+    Paragraph.objects.filter(revision__document=draft, key="p2").update(classification=4)
+    fra = delegate("FRA")
+    texts.propose(
+        by=fra, document=draft, rationale="Secret rationale", op="replace_span",
+        paragraph="p2", old="review progress", new="review progress in secret",
+    )  # fmt: skip
+    texts.propose(
+        by=fra, document=draft, rationale="Drop it", op="delete_paragraph", paragraph="p2"
+    )
+    texts.decide(by=council.chair, document=draft, label="A2", action="accept")
+    texts.issue(by=council.chair, document=draft)
+    reader = _client(delegate("DEU", clearance=2))
+    ref = str(draft.reference)
+    for url in (f"/api/documents/{ref}/amendments", f"/api/documents/{ref}/negotiation"):
+        body = reader.get(url).content.decode()
+        assert "Secret rationale" not in body and "in secret" not in body, url

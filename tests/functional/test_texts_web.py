@@ -486,3 +486,63 @@ def test_the_secretariat_registers_a_word_draft_from_the_documents_page(client, 
     assert "/documents/import/" not in _html(client.get("/documents/"))
     refused = client.post("/documents/import/", {**form, "draft": io.BytesIO(data)})
     assert refused.status_code == 302 and Document.objects.count() == 1
+
+
+def test_a_withheld_paragraph_stays_withheld_after_it_is_deleted_and_cannot_be_probed(
+    client, council
+):
+    from concord.documents.models import Paragraph
+    from concord.domain.errors import NotFound
+
+    draft = _draft(council, paragraphs=3)
+    ref = str(draft.reference)
+    Paragraph.objects.filter(revision__document=draft, key="p2").update(classification=4)
+    fra, uncleared = delegate("FRA"), delegate("DEU", clearance=2)
+    before = AuditEvent.objects.count()
+    # guessing words of a paragraph one may not read, or acting on it, learns nothing
+    for action in (
+        lambda: texts.propose(
+            by=uncleared,
+            document=draft,
+            rationale="r",
+            op="delete_span",
+            paragraph="p2",
+            old="review progress",
+        ),
+        lambda: texts.propose(
+            by=uncleared,
+            document=draft,
+            rationale="r",
+            op="delete_span",
+            paragraph="p2",
+            old="not there",
+        ),
+        lambda: texts.record_stance(
+            by=uncleared, document=draft, paragraph="p2", stance="cannot_agree"
+        ),
+    ):
+        with pytest.raises(NotFound, match="paragraph p2 is not in the text"):
+            action()
+    assert AuditEvent.objects.count() == before and not Amendment.objects.exists()
+    # an amendment to the secret paragraph, then the paragraph deleted: its words stay hidden
+    texts.propose(
+        by=fra, document=draft, rationale="Secret rationale", op="replace_span",
+        paragraph="p2", old="review progress", new="review progress in secret",
+    )  # fmt: skip
+    texts.propose(
+        by=fra, document=draft, rationale="Drop it", op="delete_paragraph", paragraph="p2"
+    )
+    texts.decide(by=council.chair, document=draft, label="A2", action="accept")
+    texts.issue(by=council.chair, document=draft)
+    verified_login(client, uncleared)
+    html = _html(client.get(f"/documents/{ref}/text/"))
+    assert 'id="amendment-A1"' in html and "Secret rationale" not in html
+    assert "in secret" not in html and "review progress" not in html
+    # numbers typed in other scripts never crash a page
+    for url in (
+        f"/documents/{ref}/text/?shown=²",
+        f"/documents/{ref}/text/?revision=²",
+        f"/documents/{ref}/compare/?from=²&to=1",
+        f"/documents/{ref}/text/?revision=\u0661",  # ARABIC-INDIC DIGIT ONE
+    ):
+        assert client.get(url).status_code in (200, 404), url

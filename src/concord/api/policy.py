@@ -59,7 +59,7 @@ def _topic(t: Topic) -> dict[str, Any]:
     }
 
 
-def _request(r: ConsultationRequest, code: str) -> dict[str, Any]:
+def _request(r: ConsultationRequest, code: str, meetings: set[int]) -> dict[str, Any]:
     return {
         "id": r.pk,
         "topic": code,
@@ -67,7 +67,7 @@ def _request(r: ConsultationRequest, code: str) -> dict[str, Any]:
         "grounds": r.grounds,
         "requested_at": r.requested_at,
         "convene_by": r.convene_by,
-        "meeting": r.meeting_id,
+        "meeting": r.meeting_id if r.meeting_id in meetings else None,
         "closed_at": r.closed_at,
     }
 
@@ -143,16 +143,28 @@ def get_topic(request: HttpRequest, topic_code: str):
     commitments you may see."""
     t = policy.get_topic(topic_code, request.user)
     papers = OptionsPaper.objects.filter(topic=t).select_related("document__series")
+    requests = list(ConsultationRequest.objects.filter(topic=t))
+    # what the reader may see of the meetings and draft decisions these point at
+    meetings = set(
+        access.procedures(request.user)
+        .filter(pk__in=[r.meeting_id for r in requests if r.meeting_id])
+        .values_list("pk", flat=True)
+    )
+    drafts = set(
+        access.documents(request.user)
+        .filter(pk__in=[p.document_id for p in papers if p.document_id])
+        .values_list("pk", flat=True)
+    )
     return {
         **_topic(t),
-        "requests": [_request(r, t.code) for r in ConsultationRequest.objects.filter(topic=t)],
+        "requests": [_request(r, t.code, meetings) for r in requests],
         "measures": [_measure(m, t.code) for m in MeasureNotification.objects.filter(topic=t)],
         "papers": [
             {
                 "id": p.pk,
                 "title": p.title,
                 "title_fr": p.title_fr,
-                "document": str(p.document.reference) if p.document_id else None,
+                "document": str(p.document.reference) if p.document_id in drafts else None,
             }
             for p in papers
         ],
@@ -184,7 +196,10 @@ def request_consultations(request: HttpRequest, topic_code: str, data: s.Consult
         grounds=data.grounds,
         format=fmt,
     )
-    return Status(201, _request(row, t.code))
+    seen = set(
+        access.procedures(request.user).filter(pk=row.meeting_id).values_list("pk", flat=True)
+    )
+    return Status(201, _request(row, t.code, seen))
 
 
 @router.post("/topics/{topic_code}/measures", response={201: s.MeasureOut, **_WRITE})
@@ -209,7 +224,14 @@ def notify_measure(request: HttpRequest, topic_code: str, data: s.MeasureIn):
 def get_options_paper(request: HttpRequest, paper_id: int):
     """An options paper with its analysis: every option with each state's latest mark, what
     every deciding state can live with, the nearest misses and the suggested packages."""
-    return policy.analysis(policy.get_paper(paper_id, request.user))
+    paper = policy.get_paper(paper_id, request.user)
+    data = policy.analysis(paper)
+    if (
+        paper.document_id
+        and not access.documents(request.user).filter(pk=paper.document_id).exists()
+    ):
+        data["document"] = None  # a draft the reader may not open is not named either
+    return data
 
 
 @router.post("/options/{paper_id}/marks", response={201: s.MarkOut, **_WRITE})

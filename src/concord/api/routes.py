@@ -199,7 +199,7 @@ def _cursor_value(cursor: str | None) -> int | None:
         return None
     try:
         value = base64.urlsafe_b64decode(cursor.encode() + b"==").decode()
-        if not value.isdigit():
+        if not value.isdecimal():
             raise ValueError
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
@@ -451,7 +451,7 @@ def _if_match(request: HttpRequest, prefix: str) -> int | None:
     if not header:
         raise HttpError(428, "send If-Match with the ETag you last read")
     value = header.removeprefix("W/").strip('"')
-    if not value.startswith(prefix) or not value[len(prefix) :].isdigit():
+    if not value.startswith(prefix) or not value[len(prefix) :].isdecimal():
         return None
     return int(value[len(prefix) :])
 

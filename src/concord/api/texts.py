@@ -32,7 +32,7 @@ def _amendment(
     see (its portion marking is above them) are withheld, as the paragraph is."""
     out = service.describe(a, text)
     key = a.change.get("paragraph_id") or (a.change.get("paragraph") or {}).get("id")
-    if key and not (visible or {}).get(key, True):
+    if visible is not None and not service.amendment_visible(a, visible):
         out.update(
             change={"op": a.change.get("op"), "paragraph_id": key, "withheld": True}, rationale=""
         )
@@ -44,8 +44,7 @@ def _latest(request: HttpRequest, d: Document) -> tuple[core.Text, dict[str, boo
     and which of its paragraphs the reader may see."""
     revision = d.revisions.order_by("-number").first()
     rows = list(revision.paragraphs.order_by("number"))
-    visible = {r.key: shown for r, shown in access.visible_paragraphs(request.user, d, rows)}
-    return service.working_text(revision, rows), visible
+    return service.working_text(revision, rows), service.readable_keys(request.user, d)
 
 
 def _text(request: HttpRequest, d: Document, number: int | None, held_by: str | None):
@@ -98,7 +97,7 @@ def _text(request: HttpRequest, d: Document, number: int | None, held_by: str | 
             }
             for b in snap.open_brackets(held_by=held_by.upper() if held_by else None)
         ],
-        "amendments": [_amendment(a, text, snap.visible) for a in snap.amendments],
+        "amendments": [_amendment(a, text, snap.keys) for a in snap.amendments],
     }
 
 
@@ -272,14 +271,9 @@ def diff_revisions(request: HttpRequest, ref: str, old: int, new: int):
     """Word-level differences between two revisions, paragraph by paragraph identity."""
     d, _rev = _visible_document(request, ref)
     result = service.compare(d, old, new)
-    rows = {r.key: r for r in d.revisions.get(number=new).paragraphs.all()}
-    rows.update(
-        {r.key: r for r in d.revisions.get(number=old).paragraphs.all() if r.key not in rows}
-    )
-    visible = {
-        row.key: shown
-        for row, shown in access.visible_paragraphs(request.user, d, list(rows.values()))
-    }
+    # a paragraph marked above the reader in any revision stays withheld in every comparison
+    visible = service.readable_keys(request.user, d)
+    access.log_read(request.user, "api", f"document:{d.reference}", d.classification)
     return {
         "old": result.old_revision,
         "new": result.new_revision,

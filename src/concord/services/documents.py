@@ -52,7 +52,7 @@ def _counters(text: NegotiatedText) -> tuple[int, int]:
 
     def number(identifier: str, prefix: str) -> int:
         tail = identifier[len(prefix) :]
-        return int(tail) if identifier.startswith(prefix) and tail.isdigit() else 0
+        return int(tail) if identifier.startswith(prefix) and tail.isdecimal() else 0
 
     paragraphs = max((number(p.id, "p") for p in text.paragraphs), default=0)
     brackets = max((number(b.id, "b") for _p, b in text.brackets()), default=0)

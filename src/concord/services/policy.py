@@ -149,13 +149,15 @@ def commitments(user: User) -> QuerySet[Commitment]:
         return Commitment.objects.all()
     visible_topics = Topic.objects.filter(topic_filter(user)).values("pk")
     with_topic = Q(topic__in=visible_topics)
+    # A commitment a decision created is seen only by those who may see the decision.
+    decided = Q(decision__isnull=True) | Q(decision__in=access.decisions(user).values("pk"))
     if reader.state is not None and reader.state_is_member:
-        return Commitment.objects.filter(with_topic | Q(topic__isnull=True))
+        return Commitment.objects.filter(with_topic | Q(topic__isnull=True)).filter(decided)
     if reader.state is not None and reader.state_is_partner:
         # A partner sees a commitment without a topic only when it is bound by it; the bound
         # states are a JSON list, matched as text (the codes are three capital letters).
         bound = Q(topic__isnull=True, states__icontains=f'"{reader.state}"')
-        return Commitment.objects.filter(with_topic | bound)
+        return Commitment.objects.filter(with_topic | bound).filter(decided)
     return Commitment.objects.none()
 
 
@@ -782,6 +784,8 @@ def report_progress(
         core = locked.to_domain()
         if year is None and core.kind is cc.CommitmentKind.SPENDING:
             year = at.year
+        if year is not None and not 1900 <= year <= 2200:
+            raise InvalidInput(_("a report's year is between 1900 and 2200"))
         report = cc.Report(code, at, share, evidence.strip(), delivered)
         on_behalf = by.role in SECRETARIAT
         actor = Actor(by.username, Role.DELEGATION_HEAD, code) if on_behalf else by.to_actor()
@@ -1007,7 +1011,13 @@ def _send(commitment: Commitment, reminder: cc.Reminder, at: datetime) -> bool:
         },
         at=at,
     )
-    people = User.objects.filter(is_active=True, state_id=reminder.state, role__in=REMINDED_ROLES)
+    people = [
+        u
+        for u in User.objects.filter(
+            is_active=True, state_id=reminder.state, role__in=REMINDED_ROLES
+        )
+        if commitments(u).filter(pk=commitment.pk).exists()  # only those who may see it
+    ]
     Notification.objects.bulk_create(
         Notification(
             user=u,

@@ -758,18 +758,24 @@ def due(now: datetime | None = None, limit: int = 500) -> list[int]:
 BATCH = 20
 
 
-def _record_batch(now: datetime | None) -> int:
+def _record_batch(now: datetime | None, waiting: set[int] | None = None) -> int:
     """Claim up to ``BATCH`` due procedures that no other worker holds (row locks, skipping the
-    locked) and record their outcomes in one transaction."""
+    locked) and record their outcomes in one transaction. Procedures found past their expiry
+    but not final (a meeting still awaiting a capital's confirmation) are added to
+    ``waiting`` and passed over for the rest of the sweep, so they never hold up the others."""
     running = [core.State.OPEN, core.State.AWAITING_CONFIRMATION]
+    waiting = set() if waiting is None else waiting
     with transaction.atomic():
         at = now or common.now()
         claimed = list(
             Procedure.objects.select_for_update(skip_locked=True)
             .filter(state__in=running, expires_at__lte=at)
+            .exclude(pk__in=waiting)
             .order_by("expires_at", "pk")
             .values_list("pk", flat=True)[:BATCH]
         )
+        if not claimed:
+            return -1  # nothing (more) to record in this sweep
         outcomes = [
             (p, evaluate(p, at))
             for p in with_history(Procedure.objects.filter(pk__in=claimed)).order_by(
@@ -777,9 +783,8 @@ def _record_batch(now: datetime | None) -> int:
             )
         ]
         final = [(p, ev) for p, ev in outcomes if ev.state.final]
-        if not final:
-            return -1  # nothing (more) to record in this sweep
-        return _record_expiries(final, at)
+        waiting.update(p.pk for p, ev in outcomes if not ev.state.final)
+        return _record_expiries(final, at) if final else 0
 
 
 def record_due_outcomes(now: datetime | None = None, seconds: float = 10.0) -> int:
@@ -789,10 +794,11 @@ def record_due_outcomes(now: datetime | None = None, seconds: float = 10.0) -> i
     import time
 
     recorded = 0
+    waiting: set[int] = set()
     until = time.monotonic() + seconds
     while time.monotonic() < until:
         try:
-            done = _record_batch(now)
+            done = _record_batch(now, waiting)
         except Exception:
             log.exception("recording a batch of outcomes failed; retrying one at a time")
             for pk in due(now, limit=BATCH):

@@ -78,6 +78,33 @@ def to_domain(a: Amendment) -> core.Amendment:
     )
 
 
+def readable_keys(user: User, document: Document) -> dict[str, bool]:
+    """Paragraph identity → whether ``user`` may read it, over every revision of the document
+    (a paragraph marked above the reader in any revision stays withheld)."""
+    rows = list(Paragraph.objects.filter(revision__document=document).only("key", "classification"))
+    keys: dict[str, bool] = {}
+    for row, shown in access.visible_paragraphs(user, document, rows):
+        keys[row.key] = keys.get(row.key, True) and shown
+    return keys
+
+
+def amendment_visible(a: Amendment, keys: Mapping[str, bool]) -> bool:
+    """Whether a reader sees an amendment's words and rationale: as they see the paragraph it
+    changes (a paragraph it would insert carries no marking of its own yet)."""
+    if a.change.get("op") == "insert_paragraph":
+        return True
+    return keys.get(a.change.get("paragraph_id") or "", False)
+
+
+def _check_readable(user: User, document: Document, *paragraphs: str | None) -> None:
+    """A paragraph the user may not read is, for them, not in the text: the refusal says no
+    more than it would of a paragraph that does not exist."""
+    keys = readable_keys(user, document)
+    for paragraph in paragraphs:
+        if paragraph and not keys.get(paragraph, True):
+            raise NotFound(_("paragraph {paragraph} is not in the text"), paragraph=paragraph)
+
+
 @dataclass
 class Snapshot:
     """What a page or the API shows of a document's text, read with a fixed number of queries."""
@@ -90,6 +117,8 @@ class Snapshot:
     amendments: list[Amendment]
     stances: list[core.ParagraphPosition]
     visible: dict[str, bool] = field(default_factory=dict)
+    #: every paragraph identity of the document's revisions → whether the reader may read it
+    keys: dict[str, bool] = field(default_factory=dict)
 
     @property
     def latest(self) -> bool:
@@ -140,7 +169,8 @@ def snapshot(user: User, document: Document, number: int | None = None) -> Snaps
         for s in revision.stances.order_by("pk")
     ]
     visible = {row.key: shown for row, shown in access.visible_paragraphs(user, document, rows)}
-    return Snapshot(document, revision, revisions, rows, text, amendments, stances, visible)
+    keys = readable_keys(user, document)
+    return Snapshot(document, revision, revisions, rows, text, amendments, stances, visible, keys)
 
 
 def revision_text(document: Document, number: int) -> core.Text:
@@ -318,6 +348,7 @@ def propose(
     with transaction.atomic():
         at = now or common.now()
         locked, latest = _locked(document, expected_revision)
+        _check_readable(by, locked, paragraph, after)
         text = working_text(latest)
         change = _change(
             locked,
@@ -364,7 +395,7 @@ def amendment(document: Document, label: str) -> Amendment:
     text = label.strip().upper().removeprefix("A")
     found = (
         document.amendments.filter(number=int(text)).select_related("revision").first()
-        if text.isdigit()
+        if text.isdecimal()
         else None
     )
     if found is None:
@@ -455,6 +486,8 @@ def hold(
         at = now or common.now()
         locked, latest = _locked(document, None)
         text = working_text(latest)
+        index, _bracket = text.locate_bracket(bracket)
+        _check_readable(by, locked, text.paragraphs[index].id)
         if alternative is None:
             core.release(text, bracket, iso3)
             action, tag = Mark.Action.RELEASE, Tag.BRACKET_RELEASED
@@ -492,6 +525,7 @@ def align(*, by: User, document: Document, paragraph: str, now: datetime | None 
     with transaction.atomic():
         at = now or common.now()
         locked, latest = _locked(document, None)
+        _check_readable(by, locked, paragraph)
         text = working_text(latest)
         core.align(text, paragraph)
         Mark.objects.create(
@@ -531,6 +565,7 @@ def record_stance(
     with transaction.atomic():
         at = now or common.now()
         locked, latest = _locked(document, None)
+        _check_readable(by, locked, paragraph)
         number = working_text(latest).number(paragraph)
         ParagraphPosition.objects.create(
             revision=latest, key=paragraph, state_id=iso3, stance=value.value, by=by, at=at

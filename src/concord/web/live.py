@@ -129,7 +129,7 @@ def _verified(request: HttpRequest):
 
 def _start(request: HttpRequest) -> int:
     for value in (request.headers.get("Last-Event-ID"), request.GET.get("since")):
-        if value and value.isdigit():
+        if value and value.isdecimal():
             return int(value)
     latest = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
     return latest or 0
@@ -158,7 +158,7 @@ def _desk_events(user, after: int) -> tuple[list[AuditEvent], int]:
     ids = {
         int(e.subject[10:])
         for e in events
-        if e.subject.startswith("procedure:") and e.subject[10:].isdigit()
+        if e.subject.startswith("procedure:") and e.subject[10:].isdecimal()
     }
     codes = {e.subject[6:] for e in events if e.subject.startswith("topic:")}
     visible = {
@@ -208,7 +208,7 @@ def _policy_subject(topic: str) -> str | None:
         return None
     if kind == "topic":
         return topic
-    if kind in ("options", "commitment") and key.isdigit() and len(key) <= 12:
+    if kind in ("options", "commitment") and key.isdecimal() and len(key) <= 12:
         return topic
     return None
 
@@ -231,7 +231,7 @@ async def stream(request: HttpRequest, topic: str) -> HttpResponse:
         return HttpResponse(status=403)
     pk = (
         int(topic.split(":")[1])
-        if topic.startswith("procedure:") and topic[10:].isdigit()
+        if topic.startswith("procedure:") and topic[10:].isdecimal()
         else None
     )
     reference = None

@@ -105,7 +105,7 @@ def _names() -> dict[str, str]:
 
 def _int(value: str, limit: int = 10**9) -> int | None:
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) <= 9 and int(value) <= limit else None
+    return int(value) if value.isdecimal() and len(value) <= 9 and int(value) <= limit else None
 
 
 def _date(value: str, what: str) -> date:
@@ -483,6 +483,10 @@ def _options_context(request: HttpRequest, paper: OptionsPaper) -> dict[str, Any
         )
     return {
         "paper": paper,
+        # a draft decision the reader may not open is not named either
+        "draft": paper.document
+        if paper.document_id and access.documents(user).filter(pk=paper.document_id).exists()
+        else None,
         "data": data,
         "agreeable": [option(n) for n in data["agreeable"]],
         "misses": [
@@ -832,6 +836,15 @@ def _commitment_action(request: HttpRequest, pk: int, go: Callable[[Commitment],
     return _act(request, f"commitment:{c.pk}", lambda: go(c), back, done)
 
 
+def _report_year(value: str) -> int | None:
+    if not value:
+        return None
+    year = _int(value, 9999)
+    if year is None:
+        raise InvalidInput(_("a report's year is between 1900 and 2200"))
+    return year
+
+
 @login_required
 @require_POST
 def commitment_report(request: HttpRequest, pk: int) -> HttpResponse:
@@ -844,7 +857,7 @@ def commitment_report(request: HttpRequest, pk: int) -> HttpResponse:
             commitment=c,
             state=post.get("state") or request.user.state_id or "",
             figure=post.get("figure", "").strip()[:20] or None,
-            year=_int(year, 9999) if year else None,
+            year=_report_year(year),
             evidence=post.get("evidence", ""),
             delivered=post.get("delivered") == "on",
         )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from concord.alliance.models import State
-from concord.documents.models import Amendment, Document
+from concord.documents.models import Document
 from concord.domain import negotiation as core
 from concord.domain.alliance import SPEAKS_FOR_STATE
 from concord.domain.errors import DomainError, InvalidInput, NotAllowed
@@ -56,15 +56,9 @@ def visible_document(request: HttpRequest, ref: str) -> Document:
 def _revision_number(request: HttpRequest, ref: str) -> int | None:
     _reference, rev = Reference.parse(ref)
     value = request.GET.get("revision", "")
-    if value.isdigit() and len(value) <= 4:
+    if value.isdecimal() and len(value) <= 4:
         return int(value)
     return rev
-
-
-def _amended_paragraph(a: Amendment) -> str:
-    """The paragraph an amendment changes ("" for a new one): the amendment's words are
-    withheld from a reader who may not see that paragraph."""
-    return a.change.get("paragraph_id") or (a.change.get("paragraph") or {}).get("id") or ""
 
 
 def _context(request: HttpRequest, document: Document, number: int | None) -> dict[str, Any]:
@@ -112,7 +106,7 @@ def _context(request: HttpRequest, document: Document, number: int | None) -> di
             "a": a,
             "described": service.describe(a, text),
             "own": own == a.delegation_id,
-            "withheld": not snap.visible.get(_amended_paragraph(a), True),
+            "withheld": not service.amendment_visible(a, snap.keys),
         }
         for a in snap.amendments
     ]
@@ -213,7 +207,7 @@ def _act(request: HttpRequest, ref: str, action, anchor: str = "text") -> HttpRe
 
 def _int(value: str, default: int | None = None) -> int | None:
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) <= 6 else default
+    return int(value) if value.isdecimal() and len(value) <= 6 else default
 
 
 @login_required
@@ -336,15 +330,9 @@ def compare(request: HttpRequest, ref: str) -> HttpResponse:
         result = service.compare(document, old or 0, new if new is not None else last)
     except DomainError as exc:
         raise Http404(labels.error_text(exc)) from None
-    visible = {
-        row.key: shown
-        for row, shown in access.visible_paragraphs(
-            request.user,
-            document,
-            list(document.revisions.get(number=new).paragraphs.all())
-            + list(document.revisions.get(number=old).paragraphs.all()),
-        )
-    }
+    # a paragraph marked above the reader in any revision stays withheld in every comparison
+    visible = service.readable_keys(request.user, document)
+    access.log_read(request.user, "web", f"document:{document.reference}", document.classification)
     rows = [
         {
             "d": d,

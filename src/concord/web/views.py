@@ -503,7 +503,7 @@ def procedure_position(request: HttpRequest, pk: int) -> HttpResponse:
             state=request.POST.get("state") or request.user.state_id or "",
             kind=kind,
             statement=request.POST.get("statement", ""),
-            paragraph=int(paragraph) if paragraph.isdigit() and len(paragraph) <= 6 else None,
+            paragraph=int(paragraph) if paragraph.isdecimal() and len(paragraph) <= 6 else None,
         )
 
     return _act(request, pk, go)
@@ -552,7 +552,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
     if body:
         qs = qs.filter(procedure__body__code=body)
     year = request.GET.get("year", "").strip()
-    if year.isdigit() and 1 <= int(year) <= 9999:
+    if year.isdecimal() and 1 <= int(year) <= 9999:
         qs = qs.filter(adopted_at__year=int(year))
     kind = request.GET.get("kind", "")
     if kind in Kind.__members__.values() or kind in [k.value for k in Kind]:
@@ -677,7 +677,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
     ids = request.POST.getlist("id")
-    notifications.mark_read(request.user, [int(i) for i in ids if i.isdigit()] if ids else None)
+    notifications.mark_read(request.user, [int(i) for i in ids if i.isdecimal()] if ids else None)
     return HttpResponseRedirect(request.POST.get("next") or reverse("notifications"))
 
 
@@ -758,7 +758,7 @@ def token_add(request: HttpRequest) -> HttpResponse:
         plain, _token = tokens.create(
             user=request.user,
             scope=request.POST.get("scope", "read"),
-            days=int(days) if days.isdigit() else 0,
+            days=int(days) if days.isdecimal() else 0,
             name=request.POST.get("name", ""),
         )
     except DomainError as exc:
