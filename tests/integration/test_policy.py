@@ -515,11 +515,16 @@ def test_a_commitment_from_a_decision_binds_the_states_it_binds(council):
 
 
 def test_reminders_go_once_to_the_delegations_of_states_not_delivered(states):
-    people = [delegate("FRA"), delegate("FRA", "delegation_deputy"), delegate("DEU")]
+    people = [
+        delegate("FRA", language="fr"),
+        delegate("FRA", "delegation_deputy"),
+        delegate("DEU"),
+    ]
     standard = policy.create_commitment(
         by=secretary(),
         kind="standard",
         title="Ratify the data-sharing standard",
+        title_fr="Ratifier la norme d'échange de données",
         due=(T0 + 20 * DAY).date(),
         states=["FRA", "DEU", "POL"],
         now=T0,
@@ -535,6 +540,12 @@ def test_reminders_go_once_to_the_delegations_of_states_not_delivered(states):
         "fra-delegation_deputy",
         "fra-delegation_head",
     ]
+    # each in the recipient's language
+    french = told.get(user__username="fra-delegation_head")
+    assert french.title.startswith("Ratifier la norme d'échange de données : échéance le")
+    assert "n'a pas déclaré cet engagement tenu" in french.body
+    english = told.get(user__username="fra-delegation_deputy")
+    assert english.title.startswith("Ratify the data-sharing standard: due")
     assert tags().count("commitment.reminder.sent") == 2
     assert policy.send_commitment_reminders(T0 + 14 * DAY) == 2  # the 7-day lead
     assert policy.send_commitment_reminders(T0 + 21 * DAY) == 0  # past due: no more

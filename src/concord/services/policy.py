@@ -990,6 +990,27 @@ def send_commitment_reminders(now: datetime | None = None) -> int:
     return sent
 
 
+def _reminder_text(
+    commitment: Commitment, reminder: cc.Reminder, days: int, language: str
+) -> dict[str, str]:
+    """A reminder's title and body in the recipient's language."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override(language):
+        french = translation.get_language() == "fr"
+        title = (commitment.title_fr if french else "") or commitment.title
+        due = reminder.due.isoformat()
+        return {
+            "title": gettext("%(title)s: due %(due)s") % {"title": title, "due": due},
+            "body": gettext(
+                "%(state)s has not reported this commitment delivered; it is due on %(due)s "
+                "(%(days)s days' notice)."
+            )
+            % {"state": reminder.state, "due": due, "days": days},
+        }
+
+
 def _send(commitment: Commitment, reminder: cc.Reminder, at: datetime) -> bool:
     if ReminderSent.objects.filter(
         commitment=commitment, state_id=reminder.state, lead=reminder.lead
@@ -1023,12 +1044,8 @@ def _send(commitment: Commitment, reminder: cc.Reminder, at: datetime) -> bool:
             user=u,
             kind=str(Tag.COMMITMENT_REMINDER_SENT),
             event_seq=event.seq,
-            title=f"{commitment.title}: due {reminder.due.isoformat()}",
-            body=(
-                f"{reminder.state} has not reported this commitment delivered; "
-                f"it is due on {reminder.due.isoformat()} ({days} days' notice)."
-            ),
             created_at=at,
+            **_reminder_text(commitment, reminder, days, u.language or "en"),
         )
         for u in people
     )
