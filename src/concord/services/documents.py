@@ -15,6 +15,7 @@ from concord.domain.errors import InvalidInput, NotAllowed, NotFound, StaleVersi
 from concord.domain.events import Tag
 from concord.domain.markings import Classification
 from concord.domain.negotiation import Language, parse_text, render
+from concord.domain.negotiation import Paragraph as Paragraph_
 from concord.domain.negotiation import Text as NegotiatedText
 from concord.domain.negotiation.serial import paragraph_to_data
 from concord.domain.references import Reference, valid_series
@@ -197,10 +198,20 @@ def revise(
     return revision
 
 
-def _renamed(segments, fresh: dict[str, str]):
-    return tuple(
-        s if isinstance(s, str) else dataclass_replace(s, id=fresh[s.id]) for s in segments
-    )
+def with_fresh_ids(document: Document, paragraph: Paragraph_, key: str) -> Paragraph_:
+    """``paragraph`` under the identity ``key``, its brackets given fresh ids from the
+    document's counter (the caller holds the document's row lock and saves it)."""
+    fresh: dict[str, str] = {}
+    for b in paragraph.brackets():
+        document.last_bracket += 1
+        fresh[b.id] = f"b{document.last_bracket}"
+
+    def renamed(segments):
+        return tuple(
+            s if isinstance(s, str) else dataclass_replace(s, id=fresh[s.id]) for s in segments
+        )
+
+    return dataclass_replace(paragraph, id=key, en=renamed(paragraph.en), fr=renamed(paragraph.fr))
 
 
 def _renumbered(document: Document, text: NegotiatedText, keys: list[str]) -> NegotiatedText:
@@ -213,14 +224,7 @@ def _renumbered(document: Document, text: NegotiatedText, keys: list[str]) -> Ne
         else:
             document.last_paragraph += 1
             key = f"p{document.last_paragraph}"
-        fresh: dict[str, str] = {}
-        for b in p.brackets():
-            document.last_bracket += 1
-            fresh[b.id] = f"b{document.last_bracket}"
-
-        paragraphs.append(
-            dataclass_replace(p, id=key, en=_renamed(p.en, fresh), fr=_renamed(p.fr, fresh))
-        )
+        paragraphs.append(with_fresh_ids(document, p, key))
     document.save(update_fields=["last_paragraph", "last_bracket"])
     return NegotiatedText(tuple(paragraphs), text.revision)
 

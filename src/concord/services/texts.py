@@ -27,7 +27,7 @@ from concord.domain.errors import InvalidInput, NotAllowed, NotFound, StaleVersi
 from concord.domain.events import Tag
 from concord.domain.negotiation.serial import change_to_data, paragraph_from_data
 from concord.services import access, audit, common
-from concord.services.documents import write_revision
+from concord.services.documents import with_fresh_ids, write_revision
 
 #: What a delegation may propose, as typed in forms and the API.
 OPS = ("replace_span", "delete_span", "insert_paragraph", "delete_paragraph")
@@ -254,21 +254,6 @@ def _subject(document: Document) -> str:
 # -- amendments -------------------------------------------------------------------------------
 
 
-def _fresh_ids(document: Document, paragraph: core.Paragraph, new_id: str) -> core.Paragraph:
-    """``paragraph`` renamed to ``new_id`` with fresh bracket ids from the document's counter."""
-    fresh: dict[str, str] = {}
-    for b in paragraph.brackets():
-        document.last_bracket += 1
-        fresh[b.id] = f"b{document.last_bracket}"
-
-    def renamed(segments: tuple[core.Segment, ...]) -> tuple[core.Segment, ...]:
-        return tuple(
-            s if isinstance(s, str) else dataclass_replace(s, id=fresh[s.id]) for s in segments
-        )
-
-    return core.Paragraph(new_id, renamed(paragraph.en), renamed(paragraph.fr), paragraph.aligned)
-
-
 def _change(
     document: Document,
     text: core.Text,
@@ -299,7 +284,7 @@ def _change(
             text.paragraph(after)
         parsed = core.parse_text([new.strip()], [french.strip()] if french.strip() else None)
         document.last_paragraph += 1
-        inserted = _fresh_ids(document, parsed.paragraphs[0], f"p{document.last_paragraph}")
+        inserted = with_fresh_ids(document, parsed.paragraphs[0], f"p{document.last_paragraph}")
         # A delegation's own translation is not yet checked by the language services.
         return core.InsertParagraph(dataclass_replace(inserted, aligned=None), after or None)
     target = text.paragraph(paragraph)
@@ -426,8 +411,7 @@ def decide(
     with transaction.atomic():
         at = now or common.now()
         locked, latest = _locked(document, None)
-        row = amendment(locked, label)
-        Amendment.objects.select_for_update().filter(pk=row.pk).exists()
+        row = amendment(locked, label)  # the document's row lock covers its amendments
         if move is core.AmendmentAction.WITHDRAW:
             if _speaking(by, locked, row.delegation_id) != row.delegation_id:
                 raise NotAllowed(_("only the proposing delegation withdraws its amendment"))

@@ -213,7 +213,9 @@ def _policy_subject(topic: str) -> str | None:
     return None
 
 
-def _document_events(user, subject: str, after: int) -> list[AuditEvent]:
+def _subject_events(subject: str, after: int) -> list[AuditEvent]:
+    """The events on one subject (a document, topic, options paper or commitment) after
+    ``after``; visibility was checked when the stream opened."""
     return list(AuditEvent.objects.filter(seq__gt=after, subject=subject).order_by("seq")[:100])
 
 
@@ -269,11 +271,9 @@ async def stream(request: HttpRequest, topic: str) -> HttpResponse:
                 if not await _released(visible)():
                     return
                 checked = time.monotonic()
-            if reference is not None:
-                found = await _released(_document_events)(user, f"document:{reference}", after)
-                seen = found[-1].seq if found else after
-            elif subject is not None:
-                found = await _released(_document_events)(user, subject, after)
+            if reference is not None or subject is not None:
+                on = subject if subject is not None else f"document:{reference}"
+                found = await _released(_subject_events)(on, after)
                 seen = found[-1].seq if found else after
             elif pk is not None:
                 found = await _released(_procedure_events)(user, pk, after, checked=True)
