@@ -20,7 +20,15 @@ from concord.policy.models import (
 from concord.records.models import AuditEvent
 from concord.services import policy, tokens
 from tests.factories import delegate
-from tests.functional.test_policy_web import DECIDING, _paper, _spending, _standard, council, topic
+from tests.functional.test_policy_web import (
+    DECIDING,
+    _decided,
+    _paper,
+    _spending,
+    _standard,
+    council,
+    topic,
+)
 
 NOW = datetime.now(UTC)
 __all__ = ["council", "topic"]  # fixtures
@@ -256,28 +264,9 @@ def test_report_progress_and_review(council, topic):
 
 
 def test_a_commitment_is_created_from_a_decision(council):
-    from datetime import timedelta
-
     from concord.policy.models import Commitment
-    from concord.records.models import Decision
-    from concord.services import documents, procedures
 
-    revision = documents.register(
-        by=council.secretary,
-        body=council,
-        series_code="PO",
-        title="Decision on a deployable cyber team",
-        paragraphs=[("Allies will each offer a cyber team.", "Chaque Allié offrira une équipe.")],
-    )
-    p = procedures.open_silence(
-        by=council.chair,
-        body=council,
-        revision=revision,
-        expires_at=NOW - timedelta(days=1),
-        now=NOW - timedelta(days=2),
-    )
-    procedures.record_due_outcomes(NOW)
-    decision = Decision.objects.get(procedure=p)
+    decision = _decided(council)
     body = {"kind": "capability", "title": "Offer a cyber team", "due": "2027-06-30"}
     writer = _client(council.secretary, "write")
     _problem(_post(_client(council.secretary), "commitments", body), 403)
@@ -293,12 +282,8 @@ def test_a_commitment_is_created_from_a_decision(council):
 
 
 def test_what_a_reader_may_not_open_is_not_named(council, topic):
-    from datetime import timedelta
-
     from concord.alliance.models import Body
     from concord.documents.models import Document
-    from concord.records.models import Decision
-    from concord.services import documents, procedures
 
     # a draft decision raised above the reader's clearance is not named on its paper
     paper = _paper(topic, options=2)
@@ -315,22 +300,7 @@ def test_what_a_reader_may_not_open_is_not_named(council, topic):
     group.member_states.set(["FRA", "POL"])
     group.chair = council.chair
     group.save()
-    revision = documents.register(
-        by=council.secretary,
-        body=group,
-        series_code="PO",
-        title="Working group decision",
-        paragraphs=[("Members will exercise.", "Les membres s'exerceront.")],
-    )
-    p = procedures.open_silence(
-        by=group.chair,
-        body=group,
-        revision=revision,
-        expires_at=NOW - timedelta(days=1),
-        now=NOW - timedelta(days=2),
-    )
-    procedures.record_due_outcomes(NOW)
-    decision = Decision.objects.get(procedure=p)
+    decision = _decided(council, body=group, title="Working group decision")
     made = policy.create_commitment(
         by=council.secretary, kind="capability", title="Exercise", due=NOW.date(), decision=decision
     )

@@ -545,29 +545,36 @@ def test_the_commitment_pages_queries_do_not_grow_with_states_or_reports(client,
     assert _queries(client, f"/topics/{topic.code}/") == topic_page
 
 
-def test_the_secretariat_creates_a_commitment_from_a_decision(client, council):
+def _decided(council, body=None, title="Decision on a deployable cyber team"):
+    """A decision adopted yesterday under silence in ``body`` (default: the council)."""
     from datetime import timedelta
 
-    from concord.policy.models import Commitment
     from concord.records.models import Decision
     from concord.services import documents, procedures
 
+    body = body or council
     revision = documents.register(
         by=council.secretary,
-        body=council,
+        body=body,
         series_code="PO",
-        title="Decision on a deployable cyber team",
+        title=title,
         paragraphs=[("Allies will each offer a cyber team.", "Chaque Allié offrira une équipe.")],
     )
     p = procedures.open_silence(
-        by=council.chair,
-        body=council,
+        by=body.chair,
+        body=body,
         revision=revision,
         expires_at=NOW - timedelta(days=1),
         now=NOW - timedelta(days=2),
     )
     procedures.record_due_outcomes(NOW)
-    decision = Decision.objects.get(procedure=p)
+    return Decision.objects.get(procedure=p)
+
+
+def test_the_secretariat_creates_a_commitment_from_a_decision(client, council):
+    from concord.policy.models import Commitment
+
+    decision = _decided(council)
     url = f"/decisions/{decision.number}/"
     form = {"kind": "capability", "title": "Offer a cyber team", "due": "2027-06-30"}
     # a delegate sees no form, and posting one changes nothing
