@@ -207,6 +207,9 @@ if not CONCORD_SECOND_FACTOR_REQUIRED and _SECOND_FACTOR_ABOVE not in _LEVELS:
 CONCORD_SECOND_FACTOR_ABOVE = 0 if CONCORD_SECOND_FACTOR_REQUIRED else _LEVELS[_SECOND_FACTOR_ABOVE]
 #: API requests per minute for one token.
 CONCORD_API_RATE = os.environ.get("CONCORD_API_RATE", "600/m")
+# On PostgreSQL, positions filed through the API with ``Prefer: return=minimal`` are committed in
+# batches by each server process (concord.api.batched); 0 sends them through Django one by one.
+CONCORD_BATCHED_POSITIONS = os.environ.get("CONCORD_BATCHED_POSITIONS", "1") == "1"
 #: Seconds between two looks at the record by a live stream.
 CONCORD_LIVE_POLL = float(os.environ.get("CONCORD_LIVE_POLL", "0.25"))
 

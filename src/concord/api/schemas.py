@@ -211,6 +211,16 @@ class PositionIn(Schema):
     grounds: Literal["", "objection", "amendment"] = ""
 
 
+class PositionFiledOut(Schema):
+    """The answer to a position filed with ``Prefer: return=minimal``."""
+
+    id: int = Field(description="the procedure")
+    position: int = Field(description="the position just filed")
+    state: str
+    pending: list[str]
+    version: int = Field(description="the procedure's version after it (also its ETag)")
+
+
 class ExtendIn(Schema):
     expires_at: datetime
 

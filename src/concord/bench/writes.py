@@ -60,7 +60,11 @@ def seed(procedures: int) -> dict[str, Any]:
 async def _drive(
     port: int, token: str, targets: list[int], states: list[str], clients: int, seconds: float
 ) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json",
+        "Prefer": "return=minimal",
+    }
     turn = itertools.count()
     latencies: list[float] = []
     statuses: Counter[str] = Counter()

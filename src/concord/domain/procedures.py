@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 
 from concord.domain.alliance import SPEAKS_FOR_STATE, Actor, Role
 from concord.domain.canonical import format_instant
@@ -278,6 +279,9 @@ class Evaluation:
 # -- the outcome function -------------------------------------------------------------------
 
 
+_SEQ = attrgetter("seq")
+
+
 def _stance_of(
     kind: Kind, spec: Spec, entries: Sequence[Entry], *, resolve: bool
 ) -> tuple[Stance, PositionKind | None, bool]:
@@ -330,7 +334,7 @@ def _participants(
     """Stance-bearing entries count before ``stance_cut``; capital confirmations and
     countersignatures before ``cut``."""
     by_state: dict[str, list[Entry]] = {s: [] for s in spec.participants}
-    for e in sorted(entries, key=lambda e: e.seq):
+    for e in sorted(entries, key=_SEQ):
         limit = cut if e.kind in CAPITAL_ONLY else stance_cut
         if e.at < limit and e.state in by_state:
             by_state[e.state].append(e)
@@ -346,7 +350,7 @@ def _annotations(
 ) -> tuple[tuple[Entry, ...], tuple[Entry, ...]]:
     footnotes: dict[tuple[str, int | None], Entry] = {}
     statements: list[Entry] = []
-    for e in sorted(entries, key=lambda e: e.seq):
+    for e in sorted(entries, key=_SEQ):
         if e.at >= cut or e.state not in spec.participants:
             continue
         if e.kind is PositionKind.FOOTNOTE:
@@ -372,9 +376,13 @@ def _decide(spec: Spec, parts: Mapping[str, Participant]) -> State | None:
     return None
 
 
-def evaluate(spec: Spec, entries: Sequence[Entry], now: datetime) -> Evaluation:
+def evaluate(
+    spec: Spec, entries: Sequence[Entry], now: datetime, *, annotations: bool = True
+) -> Evaluation:
     """The procedure as it stands at ``now``: its state, when it was decided, and each
-    deciding participant's stance. Only positions committed before the expiry instant count."""
+    deciding participant's stance. Only positions committed before the expiry instant count.
+    Without ``annotations`` the footnotes and statements are left empty (they never change the
+    outcome), for callers that need only the outcome."""
     entries = tuple(entries)
     expiry = spec.expires_at
     if spec.withdrawn_at is not None and spec.withdrawn_at <= now:
@@ -384,7 +392,7 @@ def evaluate(spec: Spec, entries: Sequence[Entry], now: datetime) -> Evaluation:
 
     expired = now >= expiry
     cut = expiry if expired else now + timedelta.resolution
-    footnotes, statements = _annotations(spec, entries, cut)
+    footnotes, statements = _annotations(spec, entries, cut) if annotations else ((), ())
 
     if spec.kind is Kind.MEETING:
         return _evaluate_meeting(spec, entries, now, footnotes, statements)

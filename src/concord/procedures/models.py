@@ -79,6 +79,8 @@ class Position(AppendOnly):
 
     class Meta:
         ordering = ["procedure", "id"]
+        # A procedure's history in commit order, and what was committed since a known entry.
+        indexes = [models.Index(fields=["procedure", "id"], name="position_history")]
 
     def __str__(self) -> str:
         return f"{self.state_id} {self.kind} on #{self.procedure_id}"

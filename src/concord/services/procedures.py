@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 
 from concord.alliance.models import Body, Format, Membership, State, User
 from concord.documents.models import Revision
+from concord.domain import filing
 from concord.domain import procedures as core
 from concord.domain.alliance import Actor, MembershipKind, deciding_states
 from concord.domain.audit import SYSTEM_WORKER
@@ -256,15 +257,7 @@ def _current(
     p: Procedure, at: datetime, action: core.Action
 ) -> tuple[core.Spec, list[core.Entry], frozenset[core.State]]:
     spec, entries = spec_of(p), entries_of(p)
-    state = core.evaluate(spec, entries, at).state
-    if state.final and action is not core.Action.EXPIRE and at >= spec.expires_at:
-        raise core.DeadlinePassed(
-            _("procedure {number} expired at {expiry}; it is {state}"),
-            number=p.pk,
-            expiry=format_instant(spec.expires_at),
-            state=state.value.replace("_", " "),
-        )
-    allowed = core.check_transition(spec.kind, state, action)
+    _state, allowed = filing.current(spec, entries, at, action, p.pk)
     return spec, entries, allowed
 
 
@@ -286,23 +279,24 @@ def file_position(
     """Commit one position for ``state`` (a break of silence, a reply, a meeting position, a
     capital's confirmation or countersignature, a call-up)."""
     iso3 = common.state(state).iso3
-    if grounds and grounds not in ("objection", "amendment"):
-        raise InvalidInput(_("the grounds of a break are 'objection' or 'amendment'"))
-    action = core.action_for(kind)
+    filing.check_grounds(grounds)
     with transaction.atomic():
         p = _locked(procedure_id)
         at = now or common.now()
-        spec, entries, allowed = _current(p, at, action)
+        spec, entries = spec_of(p), entries_of(p)
         actor: Actor = by.to_actor()
-        core.check_position(
+        plan = filing.plan(
             spec,
             entries,
+            number=p.pk,
             actor=actor,
             state=iso3,
             kind=kind,
             statement=statement,
             paragraph=paragraph,
-            now=at,
+            grounds=grounds,
+            at=at,
+            seq=max((e.seq for e in entries), default=0) + 1,  # the new row's id sorts last too
             records_for_body=_is_officer(p, by),
             partner_states=_partner_states(),
         )
@@ -310,34 +304,21 @@ def file_position(
             procedure=p,
             state_id=iso3,
             kind=kind,
-            statement=statement.strip(),
-            grounds=grounds or ("objection" if kind is core.PositionKind.BREAK else ""),
+            statement=plan.entry.statement,
+            grounds=plan.grounds,
             paragraph=paragraph,
             filed_by=by,
             ministerial=actor.ministerial,
             at=at,
         )
-        entries.append(position.to_entry())
-        after = core.evaluate(spec, entries, at)
-        _expect(after.state, allowed)
         audit.append(
             actor=by.username,
-            tag=procedure_tag(spec.kind, action, kind),
+            tag=plan.tag,
             subject=f"procedure:{p.pk}",
-            payload={
-                "procedure": p.pk,
-                "state": iso3,
-                "position": kind.value,
-                "grounds": position.grounds,
-                "statement": position.statement,
-                "paragraph": paragraph,
-                "ministerial": actor.ministerial,
-                "pending": iso3 in after.pending,
-                "outcome": after.state.value,
-            },
+            payload=plan.payload,
             at=at,
         )
-        _settle(p, after, at, by.username)
+        _settle(p, plan.after, at, by.username)
     return _with_position(p, position)
 
 
@@ -459,11 +440,7 @@ def conclude(*, procedure_id: int, by: User, now: datetime | None = None) -> Pro
     return get(procedure_id)
 
 
-def _expect(state: core.State, allowed: frozenset[core.State]) -> None:
-    if state not in allowed:  # the transition table and the outcome function disagree
-        raise core.IllegalTransition(
-            _("the outcome {outcome} is not allowed here"), outcome=state.value
-        )
+_expect = filing.expect
 
 
 # -- outcomes -------------------------------------------------------------------------------------
