@@ -5,12 +5,16 @@ is answered here, in front of Django, by a desk that each server process runs on
 
 - requests that arrive while a batch is being written wait for the next one, so a busy process
   commits many positions per transaction and one audit head lock per batch instead of per write;
-- the token, the throttle and the procedure's visibility are checked through Django's own
-  services (in one thread, once per token and batch); the procedures are locked in id order,
-  then the audit head, as the service does; each position is decided by
-  ``concord.domain.filing.plan``, exactly as the service decides it; then the positions, their
-  audit events (one chain, linked in memory), the token-use rows and any state change are
-  written with one statement each, and the last sequence number is announced once;
+- a batch is four round trips: (1) its tokens with their owners and memberships, the partner
+  states, the procedures locked in id order with their history, and ids for the new positions;
+  (2) which of the procedures each reader may see; (3) the audit head, locked last, as the
+  service does; (4) one statement that writes the positions, their audit events (one chain,
+  linked in memory), the token-use rows, any state change and the head, and announces the last
+  sequence number, then COMMIT;
+- the checks are the full path's own: a token is usable and the reader is built by the same
+  functions (``tokens.usable``, ``access.reader_from``), visibility is the same query
+  (``access.procedures_for``, compiled once per reader), the throttle is the same bucket, and
+  each position is decided by ``concord.domain.filing.plan``, as the service decides it;
 - anything this path does not commit it *declines*: the request goes on to Django unchanged and
   gets the full path's answer (an error with its problem document, a position that settles an
   outcome, a request without ``Prefer: return=minimal``, SQLite). A declined request has changed
@@ -29,14 +33,13 @@ import contextlib
 import json
 import logging
 import re
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from concord.domain import procedures as core
-from concord.domain.alliance import Actor
+from concord.domain.alliance import Actor, MembershipKind
 from concord.domain.audit import link_hash
 from concord.domain.canonical import canonical_json
 from concord.domain.errors import DomainError
@@ -99,12 +102,12 @@ class Pending:
     paragraph: int | None
     grounds: str
     future: asyncio.Future[Answer]
-    # Filled by the resolver (Django): who files it, and whether the throttle counted it.
+    # Filled once its token is checked: who files it, and whether the throttle counted it.
     user_id: int = 0
     actor: Actor | None = None
+    reader: Any = None
     token_id: int = 0
     counted: bool = False
-    logged_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -133,66 +136,40 @@ UNKNOWN = Answer(
 )
 
 
-# -- the resolver: Django, in one thread ---------------------------------------------------------
+# -- reading what a batch needs -------------------------------------------------------------------
+
+#: Each reader's visibility filter on procedures, compiled to SQL once: it depends only on the
+#: reader (its role, clearance, state and memberships), never on the time or the data.
+_VISIBILITY: dict[Any, tuple[str, tuple[Any, ...]] | None] = {}
 
 
-@dataclass
-class Resolved:
-    partner_states: frozenset[str] = frozenset()
-    declined: set[int] = field(default_factory=set)  # indexes into the batch
+def compile_visibility(readers: list[Any]) -> None:
+    """Compile ``access.procedures_for`` for these readers (Django's ORM builds the SQL; run in
+    a thread, off the event loop; no query is made)."""
+    from django.core.exceptions import EmptyResultSet
 
-
-def resolve(batch: list[Pending]) -> Resolved:
-    """Authenticate, throttle and check visibility as the full path does (Django's ORM, in the
-    desk's thread). A request any check refuses is declined: the full path refuses it."""
-    from types import SimpleNamespace
-
-    from django.db import close_old_connections
-    from django.utils import timezone
-
-    from concord.alliance.models import Membership
-    from concord.api.routes import TokenRateThrottle
-    from concord.domain.alliance import MembershipKind
     from concord.services import access
-    from concord.services import tokens as token_service
 
-    out = Resolved()
-    try:
-        by_token: dict[str, list[int]] = {}
-        for i, p in enumerate(batch):
-            by_token.setdefault(p.token, []).append(i)
-        throttle = TokenRateThrottle()
-        for plain, indexes in by_token.items():
-            token = token_service.authenticate(plain)
-            if token is None or token.scope != "write":
-                out.declined.update(indexes)
-                continue
-            user = token.user
-            wanted = {batch[i].procedure for i in indexes}
-            visible = set(
-                access.procedures(user).filter(pk__in=wanted).values_list("pk", flat=True)
-            )
-            actor = user.to_actor()
-            seen = [i for i in indexes if batch[i].procedure in visible]
-            out.declined.update(i for i in indexes if batch[i].procedure not in visible)
-            allowed, _wait = throttle.take(SimpleNamespace(auth=token), len(seen))
-            out.declined.update(seen[allowed:])  # over the rate: the full path answers 429
-            at = timezone.now()
-            for i in seen[:allowed]:
-                p = batch[i]
-                p.user_id, p.actor, p.token_id = user.pk, actor, token.pk
-                p.counted, p.logged_at = True, at
-        out.partner_states = frozenset(
-            Membership.objects.filter(kind=MembershipKind.PARTNER).values_list(
-                "state_id", flat=True
-            )
-        )
-        return out
-    finally:
-        close_old_connections()
+    if len(_VISIBILITY) + len(readers) > 1000:
+        _VISIBILITY.clear()
+    for reader in readers:
+        query = access.procedures_for(reader).values_list("pk", flat=True).query
+        try:
+            _VISIBILITY[reader] = query.sql_with_params()
+        except EmptyResultSet:
+            _VISIBILITY[reader] = None  # this reader sees no procedure at all
 
 
-# -- what the desk knows of a procedure between batches ------------------------------------------
+TOKEN_COLUMNS = (
+    "t.id, t.digest, t.prefix, t.scope, t.revoked_at, t.expires_at, t.last_used_at, u.id,"
+    " u.username, u.role, u.state_id, u.ministerial_authority, u.is_active, u.clearance"
+)
+PROCEDURE_COLUMNS = (
+    "p.id, p.kind, p.rule, p.minimum_silence, p.ministerial_objections, p.coalitions_within,"
+    " p.opened_at, p.expires_at, p.concluded_at, p.withdrawn_at, p.state, b.chair_id,"
+    " b.secretary_id"
+)
+ENTRY_COLUMNS = "p.id, p.state_id, p.kind, p.at, p.ministerial, p.statement, p.paragraph"
 
 
 @dataclass
@@ -217,101 +194,69 @@ def _entry(row: tuple[Any, ...]) -> core.Entry:
     return core.Entry(seq, state, core.PositionKind(kind), at, ministerial, statement, paragraph)
 
 
-ENTRY_COLUMNS = "p.id, p.state_id, p.kind, p.at, p.ministerial, p.statement, p.paragraph"
+def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
-PROCEDURE_COLUMNS = (
-    "p.id, p.kind, p.rule, p.minimum_silence, p.ministerial_objections, p.coalitions_within,"
-    " p.opened_at, p.expires_at, p.concluded_at, p.withdrawn_at, p.state, b.chair_id,"
-    " b.secretary_id"
+#: The batch's writes in one statement: positions, audit events, token uses, state changes, the
+#: audit head, and the notice to live streams (sent by PostgreSQL only if the batch commits).
+#: Parameters go in binary (%b): arrays of text need no escaping.
+WRITE = (
+    "WITH positions AS (INSERT INTO procedures_position (id, kind, statement, grounds,"
+    " paragraph, ministerial, at, filed_by_id, state_id, procedure_id) SELECT * FROM unnest("
+    "%b::bigint[], %b::text[], %b::text[], %b::text[], %b::int[], %b::bool[],"
+    " %b::timestamptz[], %b::bigint[], %b::text[], %b::bigint[])),"
+    " events AS (INSERT INTO records_auditevent (seq, at, actor, tag, subject, payload,"
+    " prev_hash, hash) SELECT * FROM unnest(%b::bigint[], %b::timestamptz[], %b::text[],"
+    " %b::text[], %b::text[], %b::text[], %b::text[], %b::text[])),"
+    " uses AS (INSERT INTO records_accesslog (at, username, channel, action, subject, level)"
+    " SELECT %b::timestamptz, u, 'api', 'token_used', s, NULL FROM unnest(%b::text[],"
+    " %b::text[]) AS x(u, s)),"
+    " states AS (UPDATE procedures_procedure SET state = x.state FROM unnest(%b::bigint[],"
+    " %b::text[]) AS x(id, state) WHERE procedures_procedure.id = x.id),"
+    " touched AS (UPDATE api_apitoken SET last_used_at = %b::timestamptz"
+    " WHERE id = ANY(%b::bigint[])),"
+    " head AS (UPDATE records_audithead SET seq = %b, hash = %b WHERE id = 1)"
+    " SELECT pg_notify(%b, %b)"
 )
-
-
-@dataclass
-class Batch:
-    pending: list[Pending]
-    live: list[Pending] = field(default_factory=list)
-    partner_states: frozenset[str] = frozenset()
 
 
 class Desk:
     """One per server process: batches positions and commits them on its own connection.
-
-    Two stages run at once: while one batch is written, the next is resolved (in the desk's
-    thread), so a batch costs the longer of the two, not their sum; requests that arrive
-    meanwhile wait for the batch after."""
+    Requests that arrive while a batch is being written wait for the next one."""
 
     def __init__(self, settings_dict: dict[str, Any]) -> None:
         self.settings_dict = settings_dict
         self.queue: list[Pending] = []
         self.wake = asyncio.Event()
-        self.resolved: Batch | None = None  # handed from the resolving to the writing stage
-        self.given = asyncio.Event()
-        self.taken = asyncio.Event()
-        self.tasks: list[asyncio.Task[None]] = []
+        self.task: asyncio.Task[None] | None = None
         self.conn: Any = None
         self.known: dict[int, Known] = {}
-        self.thread = ThreadPoolExecutor(1, thread_name_prefix="concord-desk")
         self.batches = 0
         self.committed = 0
 
     async def submit(self, pending: Pending) -> Answer:
-        if not self.tasks or any(t.done() for t in self.tasks):
-            for t in self.tasks:
-                t.cancel()
-            loop = asyncio.get_running_loop()
-            self._settle(self.resolved.live if self.resolved else [])
-            self.resolved = None
-            self.tasks = [loop.create_task(self._resolving()), loop.create_task(self._writing())]
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._serve())
         self.queue.append(pending)
         self.wake.set()
         return await pending.future
 
-    @staticmethod
-    def _settle(pending: list[Pending]) -> None:
-        for p in pending:  # whatever happened, nobody waits for ever: the full path answers
-            if not p.future.done():
-                p.future.set_result(Answer(0, counted=p.counted))
-
-    async def _resolving(self) -> None:
-        loop = asyncio.get_running_loop()
+    async def _serve(self) -> None:
         while True:
             await self.wake.wait()
             self.wake.clear()
             while self.queue:
-                while self.resolved is not None:  # the writer is busy: let the next batch grow
-                    self.taken.clear()
-                    await self.taken.wait()
-                batch = Batch(self.queue[:MAX_BATCH])
+                batch = self.queue[:MAX_BATCH]
                 del self.queue[:MAX_BATCH]
                 try:
-                    resolved = await loop.run_in_executor(self.thread, resolve, batch.pending)
+                    await self._commit(batch)
                 except Exception:
-                    log.exception("positions could not be resolved")
-                    self._settle(batch.pending)
-                    continue
-                batch.live = [p for i, p in enumerate(batch.pending) if i not in resolved.declined]
-                batch.partner_states = resolved.partner_states
-                self._settle([batch.pending[i] for i in resolved.declined])
-                if batch.live:
-                    self.resolved = batch
-                    self.given.set()
-
-    async def _writing(self) -> None:
-        while True:
-            while self.resolved is None:
-                self.given.clear()
-                await self.given.wait()
-            batch, self.resolved = self.resolved, None
-            self.taken.set()
-            try:
-                await self._commit(batch)
-            except Exception:
-                log.exception("a batch of %d positions failed", len(batch.live))
-            finally:
-                self._settle(batch.live)
-
-    # -- one batch ------------------------------------------------------------------------------
+                    log.exception("a batch of %d positions failed", len(batch))
+                finally:
+                    for p in batch:  # whatever happened, nobody waits for ever
+                        if not p.future.done():
+                            p.future.set_result(Answer(0, counted=p.counted))
 
     async def _connect(self) -> Any:
         import psycopg
@@ -335,8 +280,7 @@ class Desk:
         )
         return self.conn
 
-    async def _commit(self, batch: Batch) -> None:
-        live = batch.live
+    async def _commit(self, batch: list[Pending]) -> None:
         try:
             conn = await self._connect()
         except Exception:
@@ -346,7 +290,7 @@ class Desk:
         try:
             async with asyncio.timeout(BATCH_SECONDS):
                 async with conn.pipeline():
-                    answers, known = await self._write(conn, live, batch.partner_states)
+                    answers, known = await self._write(conn, batch)
                     committing = True
                     await conn.commit()
         except Exception as exc:
@@ -358,51 +302,73 @@ class Desk:
                 with contextlib.suppress(Exception):
                     await conn.close()
             if committing:
-                log.error("commit of %d positions failed: outcome unknown (%s)", len(live), exc)
-                for p in live:
-                    if not p.future.done():
+                log.error("commit of %d positions failed: outcome unknown (%s)", len(batch), exc)
+                for p in batch:
+                    if not p.future.done() and p.actor is not None:
                         p.future.set_result(UNKNOWN)
             elif not isinstance(exc, Decline):
-                log.warning("a batch of %d positions goes to the full path: %s", len(live), exc)
+                log.warning("a batch of %d positions goes to the full path: %s", len(batch), exc)
             return
         self.known.update(known)
         self.batches += 1
         self.committed += len(answers)
-        for p in live:
+        for p in batch:
             if (answer := answers.get(id(p))) is not None:
                 p.future.set_result(answer)
 
     async def _write(
-        self, conn: Any, live: list[Pending], partner_states: frozenset[str]
+        self, conn: Any, batch: list[Pending]
     ) -> tuple[dict[int, Answer], dict[int, Known]]:
-        """Every statement of the batch; in pipeline mode, so that the statements whose
-        results are not needed at once share a round trip."""
+        """Every statement of the batch, in pipeline mode: statements whose results are not
+        needed at once share a round trip."""
         from django.utils import timezone
 
         from concord.services.audit import CHANNEL
 
-        ids = sorted({p.procedure for p in live})
+        # (1) Tokens and their owners, memberships, partners; the procedures, locked; history.
+        digests = sorted({_digest(p.token) for p in batch})
+        tokens = await conn.execute(
+            f"SELECT {TOKEN_COLUMNS} FROM api_apitoken t JOIN alliance_user u"
+            " ON u.id = t.user_id WHERE t.digest = ANY(%b::text[])",
+            [digests],
+        )
+        memberships = await conn.execute(
+            "SELECT state_id, kind, since, until FROM alliance_membership WHERE state_id IN"
+            " (SELECT u.state_id FROM api_apitoken t JOIN alliance_user u ON u.id = t.user_id"
+            " WHERE t.digest = ANY(%b::text[]))",
+            [digests],
+        )
+        partners = await conn.execute(
+            "SELECT state_id FROM alliance_membership WHERE kind = %b", [MembershipKind.PARTNER.value]
+        )
+        ids = sorted({p.procedure for p in batch})
         locked = await conn.execute(
             f"SELECT {PROCEDURE_COLUMNS} FROM procedures_procedure p JOIN alliance_body b"
-            " ON b.id = p.body_id WHERE p.id = ANY(%s::bigint[]) ORDER BY p.id FOR UPDATE OF p",
+            " ON b.id = p.body_id WHERE p.id = ANY(%b::bigint[]) ORDER BY p.id FOR UPDATE OF p",
             [ids],
         )
         history = await self._history(conn, ids)
         allocated = await conn.execute(
             "SELECT nextval(pg_get_serial_sequence('procedures_position', 'id'))"
-            " FROM generate_series(1, %s)",
-            [len(live)],
+            " FROM generate_series(1, %b)",
+            [len(batch)],
         )
-        procedures = {r[0]: r for r in await locked.fetchall()}  # one round trip for all four
+        at = timezone.now()
+        touch = self._check_tokens(batch, await tokens.fetchall(), await memberships.fetchall(), at)
+        partner_states = frozenset(r[0] for r in await partners.fetchall())
+        procedures = {r[0]: r for r in await locked.fetchall()}
         known = await history(procedures)
         new_ids = [r[0] for r in await allocated.fetchall()]
-        at = timezone.now()
+
+        # (2) Which procedures each reader may see.
+        live = [p for p in batch if p.actor is not None and p.procedure in procedures]
+        await self._check_visibility(conn, live)
+        live = [p for p in live if p.actor is not None]
+
         filed: list[tuple[Pending, int, Filing]] = []
         states: dict[int, str] = {}
-        for p, position_id in zip(live, new_ids, strict=True):
-            row = procedures.get(p.procedure)
-            if row is None or p.actor is None:
-                continue  # gone since it was checked: the full path answers 404
+        for p, position_id in zip(live, new_ids, strict=False):
+            row = procedures[p.procedure]
             k = known[p.procedure]
             spec = core.Spec(
                 kind=core.Kind(row[1]),
@@ -415,6 +381,7 @@ class Desk:
                 concluded_at=row[8],
                 withdrawn_at=row[9],
             )
+            assert p.actor is not None
             try:
                 f = plan(
                     spec,
@@ -442,7 +409,7 @@ class Desk:
         if not filed:
             raise Decline("nothing in this batch is for this path")
 
-        # The head is locked last and held only while the batch's rows are written.
+        # (3) The head, locked last: held only while the batch's rows are written.
         head = await (
             await conn.execute("SELECT seq, hash FROM records_audithead WHERE id = 1 FOR UPDATE")
         ).fetchone()
@@ -452,7 +419,7 @@ class Desk:
         answers: dict[int, Answer] = {}
         positions: list[tuple[Any, ...]] = []
         events: list[tuple[Any, ...]] = []
-        logs: list[tuple[Any, ...]] = []
+        uses: list[tuple[str, str]] = []
         for p, position_id, f in filed:
             assert p.actor is not None
             seq += 1
@@ -486,17 +453,22 @@ class Desk:
                     p.procedure,
                 )
             )
-            logs.append((p.logged_at or at, actor, f"token:{p.token_id} POST {p.path}"[:200]))
+            uses.append((actor, f"token:{p.token_id} POST {p.path}"[:200]))
             answers[id(p)] = _created(p.procedure, position_id, f, seq, len(filed))
+
+        # (4) Everything written in one statement; COMMIT follows.
         changed = list(states.items())
         await conn.execute(
             WRITE,
             [
                 *_columns(positions),
                 *_columns(events),
-                *_columns(logs),
+                at,
+                *_columns(uses),
                 [pid for pid, _ in changed],
                 [state for _, state in changed],
+                at,
+                touch,
                 seq,
                 last_hash,
                 CHANNEL,
@@ -504,6 +476,103 @@ class Desk:
             ],
         )
         return answers, known
+
+    def _check_tokens(
+        self,
+        batch: list[Pending],
+        tokens: list[tuple[Any, ...]],
+        memberships: list[tuple[Any, ...]],
+        at: datetime,
+    ) -> list[int]:
+        """Fill in who files each position whose token is usable for writing and within its
+        rate; the others are left for the full path. The tokens whose last use is to move."""
+        from types import SimpleNamespace
+
+        from concord.alliance.models import User
+        from concord.api.models import ApiToken
+        from concord.api.routes import TokenRateThrottle
+        from concord.domain.alliance import Membership
+        from concord.services import access
+        from concord.services import tokens as token_service
+
+        by_state: dict[str, list[Membership]] = {}
+        for state, kind, since, until in memberships:
+            by_state.setdefault(state, []).append(
+                Membership(state, MembershipKind(kind), since, until)
+            )
+        found = {row[1]: row for row in tokens}
+        throttle = TokenRateThrottle()
+        touch: list[int] = []
+        waiting: dict[str, list[Pending]] = {}
+        for p in batch:
+            waiting.setdefault(_digest(p.token), []).append(p)
+        for digest, pending in waiting.items():
+            row = found.get(digest)
+            if row is None or not pending[0].token.startswith(token_service.PREFIX):
+                continue
+            token = ApiToken(
+                id=row[0],
+                prefix=row[2],
+                scope=row[3],
+                revoked_at=row[4],
+                expires_at=row[5],
+                last_used_at=row[6],
+                user_id=row[7],
+            )
+            user = User(
+                id=row[7],
+                username=row[8],
+                role=row[9],
+                state_id=row[10],
+                ministerial_authority=row[11],
+                is_active=row[12],
+                clearance=row[13],
+            )
+            if not token_service.usable(token, user, at) or token.scope != ApiToken.Scope.WRITE:
+                continue
+            if token_service.stale_use(token, at):
+                touch.append(token.pk)
+            allowed, _wait = throttle.take(SimpleNamespace(auth=token), len(pending))
+            reader = access.reader_from(
+                user, by_state.get(user.state_id or "", []), at.date(), True
+            )
+            actor = user.to_actor()
+            for p in pending[:allowed]:  # the rest is over the rate: the full path answers 429
+                p.user_id, p.actor, p.reader, p.token_id = user.pk, actor, reader, token.pk
+                p.counted = True
+        return touch
+
+    async def _check_visibility(self, conn: Any, live: list[Pending]) -> None:
+        """Leave for the full path (which answers 404) each position on a procedure its reader
+        may not see: one query per reader, in one round trip."""
+        readers: dict[Any, set[int]] = {}
+        for p in live:
+            readers.setdefault(p.reader, set()).add(p.procedure)
+        missing = [r for r in readers if r not in _VISIBILITY]
+        if missing:
+            await asyncio.get_running_loop().run_in_executor(None, compile_visibility, missing)
+        asked = []
+        for reader, wanted in readers.items():
+            compiled = _VISIBILITY.get(reader)
+            if compiled is None:
+                asked.append((reader, None))
+                continue
+            sql, params = compiled
+            asked.append(
+                (
+                    reader,
+                    await conn.execute(
+                        f"SELECT v.id FROM ({sql}) AS v(id) WHERE v.id = ANY(%s::bigint[])",
+                        [*params, sorted(wanted)],
+                    ),
+                )
+            )
+        visible: dict[Any, set[int]] = {}
+        for reader, cursor in asked:
+            visible[reader] = {r[0] for r in await cursor.fetchall()} if cursor else set()
+        for p in live:
+            if p.procedure not in visible[p.reader]:
+                p.actor = None  # the full path answers: 404
 
     async def _history(self, conn: Any, ids: list[int]) -> Any:
         """Send the reads of the locked procedures' participants and entries (what the desk
@@ -516,17 +585,17 @@ class Desk:
             counted = await conn.execute(
                 "SELECT k.pid, (SELECT count(*) FROM procedures_position p"
                 " WHERE p.procedure_id = k.pid AND p.id <= k.upto)"
-                " FROM unnest(%s::bigint[], %s::bigint[]) AS k(pid, upto)",
+                " FROM unnest(%b::bigint[], %b::bigint[]) AS k(pid, upto)",
                 [list(cached), [k.upto for k in cached.values()]],
             )
         members = await conn.execute(
             "SELECT procedure_id, state_id, population_millions FROM procedures_participant"
-            " WHERE procedure_id = ANY(%s::bigint[]) ORDER BY procedure_id, state_id",
+            " WHERE procedure_id = ANY(%b::bigint[]) ORDER BY procedure_id, state_id",
             [fresh],
         )
         uptos = [cached[pid].upto if pid in cached else 0 for pid in ids]
         newer = await conn.execute(
-            f"SELECT p.procedure_id, {ENTRY_COLUMNS} FROM unnest(%s::bigint[], %s::bigint[])"
+            f"SELECT p.procedure_id, {ENTRY_COLUMNS} FROM unnest(%b::bigint[], %b::bigint[])"
             " AS k(pid, upto) CROSS JOIN LATERAL (SELECT * FROM procedures_position q"
             " WHERE q.procedure_id = k.pid AND q.id > k.upto) AS p ORDER BY p.id",
             [ids, uptos],
@@ -560,28 +629,10 @@ class Desk:
         return assemble
 
 
-#: The batch's writes in one statement: positions, audit events, token uses, state changes, the
-#: audit head, and the notice to live streams (sent by PostgreSQL only if the batch commits).
-WRITE = (
-    "WITH positions AS (INSERT INTO procedures_position (id, kind, statement, grounds,"
-    " paragraph, ministerial, at, filed_by_id, state_id, procedure_id) SELECT * FROM unnest("
-    "%s::bigint[], %s::text[], %s::text[], %s::text[], %s::int[], %s::bool[],"
-    " %s::timestamptz[], %s::bigint[], %s::text[], %s::bigint[])),"
-    " events AS (INSERT INTO records_auditevent (seq, at, actor, tag, subject, payload,"
-    " prev_hash, hash) SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[],"
-    " %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])),"
-    " uses AS (INSERT INTO records_accesslog (at, username, channel, action, subject, level)"
-    " SELECT a, u, 'api', 'token_used', s, NULL FROM unnest(%s::timestamptz[], %s::text[],"
-    " %s::text[]) AS x(a, u, s)),"
-    " states AS (UPDATE procedures_procedure SET state = x.state FROM unnest(%s::bigint[],"
-    " %s::text[]) AS x(id, state) WHERE procedures_procedure.id = x.id),"
-    " head AS (UPDATE records_audithead SET seq = %s, hash = %s WHERE id = 1)"
-    " SELECT pg_notify(%s, %s)"
-)
+def _digest(token: str) -> str:
+    from concord.services.tokens import digest
 
-
-def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
-    return [list(column) for column in zip(*rows, strict=True)]
+    return digest(token)
 
 
 def _created(procedure: int, position: int, filed: Filing, version: int, batch: int) -> Answer:

@@ -25,33 +25,84 @@ from concord.bench.harness import BenchError, Connection, latency_ms, progress
 UNTHROTTLED = "100000000/m"
 GOAL_RATIO = 0.3
 GOAL_P99_MS = 50.0
+#: Meeting items written to by default: at the rates measured, each ends with tens of positions,
+#: as an item of a real Council meeting does (32 allies, a statement and a position or two each).
+ITEMS = 1000
 
 
 # -- set-up, run in a Django process on the benchmark's database ---------------------------------
 
 
 def seed(procedures: int) -> dict[str, Any]:
-    """Open ``procedures`` meeting items in the Council, chaired by ``sg``, through the services."""
+    """Open ``procedures`` meeting items in the Council, chaired by ``sg``: the first through the
+    service, the rest as copies of it inserted together, each with its own "opened" event."""
+    import json as json_module
     from datetime import timedelta
 
+    from django.db import transaction
+
+    from concord.domain.events import Tag
     from concord.domain.procedures import Kind
-    from concord.services import common
+    from concord.procedures.models import Participant, Procedure
+    from concord.records.models import AuditEvent
+    from concord.services import audit, common
     from concord.services import procedures as service
 
     chair, council = common.user("sg"), common.body("NAC")
-    expires = common.now() + timedelta(days=2)
-    ids, states = [], []
-    for i in range(procedures):
-        p = service.open_procedure(
-            by=chair,
-            kind=Kind.MEETING,
-            body=council,
-            expires_at=expires,
-            title=f"Benchmark meeting item {i + 1}",
-        )
-        ids.append(p.pk)
-        states = [x.state_id for x in p.participants.all()]
-    return {"procedures": ids, "states": states}
+    first = service.open_procedure(
+        by=chair,
+        kind=Kind.MEETING,
+        body=council,
+        expires_at=common.now() + timedelta(days=2),
+        title="Benchmark meeting item 1",
+    )
+    members = list(first.participants.values_list("state_id", "population_millions"))
+    opened = AuditEvent.objects.filter(subject=f"procedure:{first.pk}").order_by("seq").first()
+    assert opened is not None and opened.tag == Tag.MEETING_OPENED
+    template = json_module.loads(opened.payload)
+    ids = [first.pk]
+    with transaction.atomic():
+        for start in range(1, procedures, 1000):
+            at = common.now()
+            rows = Procedure.objects.bulk_create(
+                Procedure(
+                    kind=first.kind,
+                    body_id=first.body_id,
+                    title=f"Benchmark meeting item {i + 1}",
+                    rule=first.rule,
+                    minimum_silence=first.minimum_silence,
+                    ministerial_objections=first.ministerial_objections,
+                    coalitions_within=first.coalitions_within,
+                    opened_by_id=first.opened_by_id,
+                    opened_at=at,
+                    expires_at=first.expires_at,
+                    state="open",
+                )
+                for i in range(start, min(start + 1000, procedures))
+            )
+            Participant.objects.bulk_create(
+                (
+                    Participant(procedure_id=p.pk, state_id=state, population_millions=population)
+                    for p in rows
+                    for state, population in members
+                ),
+                batch_size=5000,
+            )
+            chain = audit.Chain()
+            for p in rows:
+                payload = {**template, "title": p.title}
+                if "procedure" in payload:
+                    payload["procedure"] = p.pk
+                chain.append(
+                    actor=chair.username,
+                    tag=Tag.MEETING_OPENED,
+                    subject=f"procedure:{p.pk}",
+                    payload=payload,
+                    at=at,
+                )
+            chain.flush()
+            ids += [p.pk for p in rows]
+    return {"procedures": ids, "states": [state for state, _ in members]}
 
 
 # -- load -----------------------------------------------------------------------------------------
@@ -197,7 +248,7 @@ def run(
 ) -> dict[str, Any]:
     if clients < 1 or seconds <= 0 or workers < 1:
         raise BenchError("--clients, --seconds and --workers must be positive")
-    targets = procedures or max(4 * clients, 32)
+    targets = procedures or max(4 * clients, ITEMS)
     if targets < clients:
         raise BenchError("writes needs at least as many procedures as clients")
     params = {"clients": clients, "seconds": seconds, "workers": workers, "procedures": targets}
@@ -235,6 +286,12 @@ def run(
         committed = space.sql("SELECT count(*) FROM procedures_position")[0][0] - before
         committed -= ours["warmup_ok"]
         ours["positions_committed"] = committed
+        mean, most = space.sql(
+            "SELECT avg(n), max(n) FROM (SELECT count(*) AS n FROM procedures_position"
+            " WHERE procedure_id = ANY(%s) GROUP BY procedure_id) AS c",
+            [seeded["procedures"]],
+        )[0]
+        ours["positions_per_item"] = {"mean": round(float(mean or 0), 1), "max": most or 0}
         ours["audit_chain_ok"] = space.concord_json("audit", "verify")["ok"]
 
     share = harness.ratio(ours["requests_per_s"], reference["inserts_per_s"])
@@ -266,6 +323,8 @@ def run(
             ("max latency (ms)", ours["max_ms"], reference["max_ms"]),
             ("errors", ours["errors"], reference["errors"]),
             ("positions committed", committed, None),
+            ("positions per item at the end (mean)", ours["positions_per_item"]["mean"], None),
+            ("positions per item at the end (max)", ours["positions_per_item"]["max"], None),
             ("server CPU per write (ms)", ours["server_cpu_ms_per_write"], None),
             ("machine CPU busy (%)", ours["machine_busy"], reference["machine_busy"]),
             ("audit chain verifies", ours["audit_chain_ok"], None),

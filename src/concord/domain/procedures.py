@@ -334,7 +334,8 @@ def _participants(
     """Stance-bearing entries count before ``stance_cut``; capital confirmations and
     countersignatures before ``cut``."""
     by_state: dict[str, list[Entry]] = {s: [] for s in spec.participants}
-    for e in sorted(entries, key=_SEQ):
+    bearing = [e for e in entries if e.kind not in ANNOTATIONS]  # _stance_of skips the rest
+    for e in sorted(bearing, key=_SEQ):
         limit = cut if e.kind in CAPITAL_ONLY else stance_cut
         if e.at < limit and e.state in by_state:
             by_state[e.state].append(e)

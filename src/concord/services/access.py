@@ -3,7 +3,9 @@ may not see. ``concord.domain.access`` is the rule; these filters must agree wit
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -19,19 +21,29 @@ from concord.records.models import Decision
 def reader_of(user: User, today: date | None = None, verified: bool | None = None) -> Reader:
     """The reader a user is now. Without a second factor in this session, the reader reaches only
     up to ``CONCORD_SECOND_FACTOR_ABOVE``."""
-    from django.conf import settings
     from django.utils import timezone
 
-    day = today or timezone.now().date()
-    member = partner = False
-    if user.state_id:
-        for m in Membership.objects.filter(state_id=user.state_id):
-            if m.valid_on(day):
-                member |= m.kind == MembershipKind.MEMBER
-                partner |= m.kind == MembershipKind.PARTNER
+    memberships = (
+        [m.to_domain() for m in Membership.objects.filter(state_id=user.state_id)]
+        if user.state_id
+        else []
+    )
     if verified is None:
         is_verified = getattr(user, "is_verified", None)
         verified = bool(is_verified()) if callable(is_verified) else True
+    return reader_from(user, memberships, today or timezone.now().date(), verified)
+
+
+def reader_from(user: User, memberships: Iterable[Any], day: date, verified: bool) -> Reader:
+    """The reader ``user`` is on ``day``, given its state's memberships (domain objects) and
+    whether this session has its second factor: no query."""
+    from django.conf import settings
+
+    member = partner = False
+    for m in memberships:
+        if m.valid_on(day):
+            member |= m.kind == MembershipKind.MEMBER
+            partner |= m.kind == MembershipKind.PARTNER
     return Reader(
         username=user.username,
         role=Role(user.role) if user.role else Role.ADMINISTRATOR,
@@ -94,7 +106,10 @@ def documents(user: User) -> QuerySet[Document]:
 
 def procedures(user: User) -> QuerySet[Procedure]:
     """Procedures about a document the reader may see; document-less items follow the body."""
-    reader = reader_of(user)
+    return procedures_for(reader_of(user))
+
+
+def procedures_for(reader: Reader) -> QuerySet[Procedure]:
     visible_docs = Document.objects.filter(document_filter(reader)).values("pk")
     about_doc = Q(revision__document__in=visible_docs)
     no_doc = Q(revision__isnull=True)

@@ -73,13 +73,23 @@ def authenticate(plain: str, now: datetime | None = None) -> ApiToken | None:
         return None
     at = now or common.now()
     token = ApiToken.objects.select_related("user").filter(digest=digest(plain)).first()
-    if token is None or token.revoked_at is not None or not token.user.is_active:
+    if token is None or not usable(token, token.user, at):
         return None
-    if token.expires_at is not None and token.expires_at <= at:
-        return None
-    if token.last_used_at is None or at - token.last_used_at > LAST_USED_PRECISION:
+    if stale_use(token, at):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=at)
     return token
+
+
+def usable(token: ApiToken, user: User, at: datetime) -> bool:
+    """Not revoked, not expired, and its owner still active."""
+    if token.revoked_at is not None or not user.is_active:
+        return False
+    return token.expires_at is None or token.expires_at > at
+
+
+def stale_use(token: ApiToken, at: datetime) -> bool:
+    """Whether ``last_used_at`` is to move (it is kept to the minute)."""
+    return token.last_used_at is None or at - token.last_used_at > LAST_USED_PRECISION
 
 
 def revoke(*, user: User, token_id: int, now: datetime | None = None) -> ApiToken:
