@@ -37,10 +37,11 @@ def check_grounds(grounds: str) -> None:
 
 def current(
     spec: core.Spec, entries: Sequence[core.Entry], at: datetime, action: core.Action, number: int
-) -> tuple[core.State, frozenset[core.State]]:
-    """The procedure's state now and the states ``action`` may lead to; refused once a final
-    outcome stands past the expiry."""
-    state = core.evaluate(spec, entries, at, annotations=False).state
+) -> tuple[core.Evaluation, frozenset[core.State]]:
+    """The procedure as it stands now (without its annotations) and the states ``action`` may
+    lead to; refused once a final outcome stands past the expiry."""
+    now = core.evaluate(spec, entries, at, annotations=False)
+    state = now.state
     if state.final and action is not core.Action.EXPIRE and at >= spec.expires_at:
         raise DeadlinePassed(
             _("procedure {number} expired at {expiry}; it is {state}"),
@@ -48,7 +49,7 @@ def current(
             expiry=format_instant(spec.expires_at),
             state=state.value.replace("_", " "),
         )
-    return state, core.check_transition(spec.kind, state, action)
+    return now, core.check_transition(spec.kind, state, action)
 
 
 def expect(state: core.State, allowed: frozenset[core.State]) -> None:
@@ -99,7 +100,10 @@ def plan(
         statement=statement.strip(),
         paragraph=paragraph,
     )
-    after = core.evaluate(spec, [*entries, entry], at, annotations=False)
+    if kind in core.ANNOTATIONS:  # a statement or footnote moves no stance: the outcome stands
+        after = before
+    else:
+        after = core.evaluate(spec, [*entries, entry], at, annotations=False)
     if after.state.final:  # the outcome is recorded with its footnotes: read them too
         after = core.evaluate(spec, [*entries, entry], at)
     expect(after.state, allowed)
@@ -115,4 +119,5 @@ def plan(
         "pending": state in after.pending,
         "outcome": after.state.value,
     }
-    return Filing(entry, grounds, before, after, procedure_tag(spec.kind, action, kind), payload)
+    tag = procedure_tag(spec.kind, action, kind)
+    return Filing(entry, grounds, before.state, after, tag, payload)
