@@ -94,6 +94,12 @@ def _database() -> dict:
             # A pool per process (psycopg_pool): no new connection per request. Waiting for a
             # free connection is bounded like connecting is, so an outage still answers 503.
             config["OPTIONS"]["pool"] = {"min_size": 1, "max_size": size, "timeout": timeout}
+            # The pool retries a failed connection after 1, 2, 4, 8… seconds, without a cap:
+            # after a database outage of a minute it would stay away for up to another minute.
+            # Retry every second instead (one attempt a second per process costs nothing).
+            from psycopg_pool.base import AttemptWithBackoff
+
+            AttemptWithBackoff.DELAY_BACKOFF = 1.0
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Writers queue instead of failing: BEGIN IMMEDIATE takes the write lock up front.
         config["OPTIONS"] = {

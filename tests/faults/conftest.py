@@ -62,6 +62,7 @@ def call(
     data: Any = None,
     cookie: str = "",
     timeout: float = 10.0,
+    prefer: str = "",
 ) -> Reply:
     """One request on a fresh connection, closed afterwards. Raises OSError (TimeoutError for a
     hang) or http.client.HTTPException when the server is gone."""
@@ -70,6 +71,8 @@ def call(
         headers["Authorization"] = f"Bearer {token}"
     if cookie:
         headers["Cookie"] = cookie
+    if prefer:
+        headers["Prefer"] = prefer
     body = None
     if data is not None:
         body = json.dumps(data).encode()

@@ -64,7 +64,8 @@ class Ack:
 @dataclass
 class Load:
     """Client threads writing statements (unique texts) through the servers, switching server
-    when one is gone; optionally a thread opening short silence procedures."""
+    when one is gone; optionally a thread opening short silence procedures. Every other client
+    asks for ``return=minimal``: its statements go through the batching desk."""
 
     servers: list[Process]
     token: str
@@ -109,11 +110,13 @@ class Load:
             with self.lock:
                 self.problems.append(f"client {k} crashed: {exc!r}")
 
-    def _send(self, which: int, method: str, path: str, data: Any) -> tuple[int, Reply | None]:
+    def _send(
+        self, which: int, method: str, path: str, data: Any, prefer: str = ""
+    ) -> tuple[int, Reply | None]:
         """One request; on a dead server, the next server is used for the next request."""
         server = self.servers[which]
         try:
-            reply = call(server.port, method, path, token=self.token, data=data)
+            reply = call(server.port, method, path, token=self.token, data=data, prefer=prefer)
         except TimeoutError:
             with self.lock:
                 self.statuses["timeout"] += 1
@@ -144,12 +147,22 @@ class Load:
             text = f"{self.tag} c{k} n{n}"
             data = {"state": rnd.choice(self.meetings[pid]), "kind": "statement", "statement": text}
             server = self.servers[which].name
-            which, reply = self._send(which, "POST", f"/api/procedures/{pid}/positions", data)
+            minimal = k % 2 == 1
+            path = f"/api/procedures/{pid}/positions"
+            which, reply = self._send(
+                which, "POST", path, data, prefer="return=minimal" if minimal else ""
+            )
             if reply is not None and reply.status == 201:
-                mine = [x for x in reply.json()["positions"] if x["statement"] == text]
-                assert len(mine) == 1, f"the reply to {text!r} shows it {len(mine)} times"
+                if minimal:
+                    seq = reply.json()["position"]
+                else:
+                    mine = [x for x in reply.json()["positions"] if x["statement"] == text]
+                    assert len(mine) == 1, f"the reply to {text!r} shows it {len(mine)} times"
+                    seq = mine[0]["seq"]
                 with self.lock:
-                    self.acks.append(Ack(text, mine[0]["seq"], server, time.monotonic()))
+                    self.acks.append(Ack(text, seq, server, time.monotonic()))
+                    if "server-timing" in reply.headers:
+                        self.statuses["201 batched"] += 1
             if n % 5 == 0:  # spread the clients over the servers
                 which = (which + 1) % len(self.servers)
 
@@ -285,6 +298,7 @@ def test_acknowledged_writes_survive_killed_app_processes_and_workers(deployment
         assert not load.problems, f"{load.problems[:10]}\n{load.statuses}\n{d.logs()}"
         assert not load.statuses["503"], f"503 with the database up: {load.statuses}\n{d.logs()}"
         assert len(load.acks) >= 20, f"too few writes got through: {load.statuses}"
+        assert load.statuses["201 batched"] > 0, f"none through the desk: {load.statuses}"
         for server in (a, b):
             assert load.acked_since(server.started_at, server.name), (
                 f"{server.name} acknowledged nothing after its restart:\n{d.tail(server)}"
@@ -379,6 +393,20 @@ def outage(deployments) -> Iterator[Outage]:
                         },
                     },
                 ),
+                (
+                    "api write, minimal",
+                    "POST",
+                    f"{api}/positions",
+                    {
+                        "token": token,
+                        "prefer": "return=minimal",
+                        "data": {
+                            "state": meetings[meeting][0],
+                            "kind": "statement",
+                            "statement": "outage probe",
+                        },
+                    },
+                ),
                 ("page", "GET", "/procedures/", {"cookie": cookie}),
             ):
                 try:
@@ -426,7 +454,7 @@ def outage(deployments) -> Iterator[Outage]:
 def test_database_restart_gives_503_not_a_hang_and_loses_nothing(outage):
     d, load = outage.d, outage.load
     assert outage.outage_seconds >= 5
-    assert len(outage.probes) == 9
+    assert len(outage.probes) == 12
     for what, reply in outage.probes:
         assert isinstance(reply, Reply), f"{what}: {reply}\n{d.tail(outage.server)}"
         assert reply.status == 503, f"{what}: {reply.status} {reply.body[:300]!r}"
@@ -440,6 +468,7 @@ def test_database_restart_gives_503_not_a_hang_and_loses_nothing(outage):
             assert reply.headers["content-type"].startswith("text/html")
     assert not load.problems, f"{load.problems[:10]}\n{load.statuses}\n{d.logs()}"
     assert load.statuses["503"] > 0, load.statuses  # the clients did write into the outage
+    assert load.statuses["201 batched"] > 0, load.statuses  # and through the batching desk
     assert outage.acked_after >= 10, f"clients did not resume: {load.statuses}\n{d.logs()}"
     assert outage.server.popen.poll() is None, d.tail(outage.server)
     check_record(d, load)
