@@ -90,6 +90,9 @@ def test_writes(runs):
     assert data["params"]["clients"] == 4
     assert ours["requests_ok"] > 0 and ours["errors"] == 0
     assert ours["positions_committed"] == ours["requests_ok"]  # one commit per 2xx
+    assert ours["batched"] == ours["requests_ok"]  # each through the batching desk
+    assert ours["positions_per_transaction"] >= 1
+    assert ours["positions_per_item"]["max"] >= 1
     assert ours["audit_chain_ok"] is True
     assert ours["p50_ms"] <= ours["p99_ms"] <= ours["max_ms"]
     assert {p["role"] for p in ours["server_processes"]} >= {"parent", "uvicorn worker"}

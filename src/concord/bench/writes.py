@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 from collections import Counter
 from typing import Any
@@ -25,6 +26,7 @@ from concord.bench.harness import BenchError, Connection, latency_ms, progress
 UNTHROTTLED = "100000000/m"
 GOAL_RATIO = 0.3
 GOAL_P99_MS = 50.0
+BATCH = re.compile(r'batch;desc="(\d+) ')
 #: Meeting items written to by default: at the rates measured, each ends with tens of positions,
 #: as an item of a real Council meeting does (32 allies, a statement and a position or two each).
 ITEMS = 1000
@@ -121,6 +123,7 @@ async def _drive(
     statuses: Counter[str] = Counter()
     ok = warm_ok = 0
     done_at = 0.0
+    batch_sizes: list[int] = []  # per 2xx answered by the batching desk: its batch's size
 
     async def one(conn: Connection, measured: bool) -> None:
         nonlocal ok, warm_ok, done_at
@@ -148,6 +151,9 @@ async def _drive(
             ok += 1
             latencies.append(time.perf_counter() - started)
             done_at = time.perf_counter()
+            timing = BATCH.search(response.headers.get("server-timing", ""))
+            if timing:
+                batch_sizes.append(int(timing[1]))
         else:
             statuses[str(response.status)] += 1
 
@@ -177,6 +183,11 @@ async def _drive(
         "error_kinds": dict(statuses),
         "seconds": round(elapsed, 2),
         "warmup_ok": warm_ok,
+        "batched": len(batch_sizes),
+        # Each answer names the size N of its batch: a batch of N is N answers of 1/N batch.
+        "positions_per_transaction": (
+            round(len(batch_sizes) / sum(1 / n for n in batch_sizes), 1) if batch_sizes else None
+        ),
     }
 
 
@@ -323,6 +334,8 @@ def run(
             ("max latency (ms)", ours["max_ms"], reference["max_ms"]),
             ("errors", ours["errors"], reference["errors"]),
             ("positions committed", committed, None),
+            ("2xx through the batching desk", ours["batched"], None),
+            ("positions per transaction (mean)", ours["positions_per_transaction"], None),
             ("positions per item at the end (mean)", ours["positions_per_item"]["mean"], None),
             ("positions per item at the end (max)", ours["positions_per_item"]["max"], None),
             ("server CPU per write (ms)", ours["server_cpu_ms_per_write"], None),
