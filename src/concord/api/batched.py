@@ -153,7 +153,7 @@ def compile_visibility(readers: list[Any]) -> None:
     if len(_VISIBILITY) + len(readers) > 1000:
         _VISIBILITY.clear()
     for reader in readers:
-        query = access.procedures_for(reader).values_list("pk", flat=True).query
+        query = access.procedures_for(reader).order_by().values_list("pk", flat=True).query
         try:
             _VISIBILITY[reader] = query.sql_with_params()
         except EmptyResultSet:
