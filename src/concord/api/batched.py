@@ -242,6 +242,21 @@ class Desk:
         self.wake.set()
         return await pending.future
 
+    async def close(self) -> None:
+        """Stop serving and close the connection (what is queued goes to the full path)."""
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        for p in self.queue:
+            if not p.future.done():
+                p.future.set_result(Answer(0, counted=p.counted))
+        self.queue = []
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                await self.conn.close()
+            self.conn = None
+
     async def _serve(self) -> None:
         while True:
             await self.wake.wait()
@@ -289,8 +304,9 @@ class Desk:
         committing = False
         try:
             async with asyncio.timeout(BATCH_SECONDS):
-                async with conn.pipeline():
+                async with conn.pipeline() as pipeline:
                     answers, known = await self._write(conn, batch)
+                    await pipeline.sync()  # any error of the writes surfaces here, not at COMMIT
                     committing = True
                     await conn.commit()
         except Exception as exc:
@@ -339,7 +355,8 @@ class Desk:
             [digests],
         )
         partners = await conn.execute(
-            "SELECT state_id FROM alliance_membership WHERE kind = %b", [MembershipKind.PARTNER.value]
+            "SELECT state_id FROM alliance_membership WHERE kind = %b",
+            [MembershipKind.PARTNER.value],
         )
         ids = sorted({p.procedure for p in batch})
         locked = await conn.execute(
