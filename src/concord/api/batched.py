@@ -611,10 +611,12 @@ class Desk:
             [fresh],
         )
         uptos = [cached[pid].upto if pid in cached else 0 for pid in ids]
+        # Per procedure, through the (procedure, id) index: OFFSET 0 keeps the planner from
+        # turning this into a join over the whole table.
         newer = await conn.execute(
             f"SELECT p.procedure_id, {ENTRY_COLUMNS} FROM unnest(%b::bigint[], %b::bigint[])"
             " AS k(pid, upto) CROSS JOIN LATERAL (SELECT * FROM procedures_position q"
-            " WHERE q.procedure_id = k.pid AND q.id > k.upto) AS p ORDER BY p.id",
+            " WHERE q.procedure_id = k.pid AND q.id > k.upto OFFSET 0) AS p ORDER BY p.id",
             [ids, uptos],
         )
 
