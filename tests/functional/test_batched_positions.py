@@ -233,6 +233,28 @@ def test_what_the_desk_refuses_gets_the_full_paths_answer_and_changes_nothing(cl
     assert late.status == 409 and DESK not in late.headers
 
 
+def test_a_host_django_would_refuse_is_refused_on_both_paths(cli, demo, one):
+    import http.client
+
+    pid = open_procedure(one, demo["sg"])
+    answers = []
+    for prefer in ("return=minimal", ""):
+        conn = http.client.HTTPConnection(one.removeprefix("http://"), timeout=30)
+        headers = {
+            "Host": "concord.evil.example",
+            "Authorization": f"Bearer {demo['sg']}",
+            "Content-Type": "application/json",
+            "Prefer": prefer,
+        }
+        body = json.dumps({"state": "FRA", "kind": "join"})
+        conn.request("POST", f"/api/procedures/{pid}/positions", body=body, headers=headers)
+        response = conn.getresponse()
+        answers.append((response.status, response.read()))
+        conn.close()
+    assert answers[0] == answers[1] and answers[0][0] == 400
+    assert positions_of(cli, pid) == []
+
+
 def test_the_desk_sees_what_the_full_path_filed_in_between(cli, demo, one):
     sg, fra = demo["sg"], demo["fra-head"]
     pid = open_on_document(one, sg, "silence", 3 * 86400)

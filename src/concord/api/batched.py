@@ -709,10 +709,11 @@ class BatchedPositions:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
+        if not _for_the_desk(headers):
+            await self.app(scope, receive, send)
+            return
         body, complete = await _read(receive)
-        pending = (
-            _parse(headers, body, complete, int(match[1]), scope["path"]) if complete else None
-        )
+        pending = _parse(headers, body, int(match[1]), scope["path"]) if complete else None
         if pending is None:
             await self._decline(scope, receive, send, body, complete, counted=False)
             return
@@ -775,19 +776,29 @@ async def _read(receive: Any) -> tuple[bytes, bool]:
             return b"".join(chunks), False
 
 
-def _parse(
-    headers: dict[bytes, bytes], body: bytes, complete: bool, procedure: int, path: str
-) -> Pending | None:
-    """The request as a pending position, or None for the full path."""
+def _for_the_desk(headers: dict[bytes, bytes]) -> bool:
+    """A request the desk may take, by its headers: ``Prefer: return=minimal``, a bearer token,
+    JSON, and a ``Host`` Django would accept (``ALLOWED_HOSTS``; otherwise Django answers 400)."""
+    from django.conf import settings
+    from django.http.request import split_domain_port, validate_host
+
     if not wants_minimal(headers.get(b"prefer", b"")):
-        return None
-    auth = headers.get(b"authorization", b"").decode("latin-1")
-    scheme, _, token = auth.partition(" ")
+        return False
+    scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return None
+        return False
     if headers.get(b"content-type", b"").split(b";")[0].strip().lower() != b"application/json":
-        return None
-    if not complete or len(body) > MAX_BODY or b"\\u0000" in body or b"\x00" in body:
+        return False
+    if settings.USE_X_FORWARDED_HOST:
+        return False  # the host is taken from elsewhere: leave that to Django
+    domain, _port = split_domain_port(headers.get(b"host", b"").decode("latin-1"))
+    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+
+
+def _parse(headers: dict[bytes, bytes], body: bytes, procedure: int, path: str) -> Pending | None:
+    """The request as a pending position, or None for the full path."""
+    token = headers[b"authorization"].decode("latin-1").partition(" ")[2].strip()
+    if len(body) > MAX_BODY or b"\\u0000" in body or b"\x00" in body:
         return None
     from pydantic import ValidationError
 
@@ -802,7 +813,7 @@ def _parse(
         return None
     return Pending(
         procedure=procedure,
-        token=token.strip(),
+        token=token,
         path=path,
         state=valid.state.strip().upper(),
         kind=core.PositionKind(valid.kind),
