@@ -79,6 +79,19 @@ def test_a_plan_commits_exactly_what_the_rules_say(
     spec, entries = procedure
     actor = Actor("someone", role, state, ministerial)
     chair = role is Role.SECRETARIAT_CHAIR
+    asked = dict(
+        number=7,
+        actor=actor,
+        state=state,
+        kind=kind,
+        statement=statement,
+        paragraph=paragraph,
+        grounds="",
+        at=at,
+        seq=len(entries) + 1,
+        records_for_body=chair,
+        partner_states=frozenset(),
+    )
     try:
         expected = reference(
             spec,
@@ -93,37 +106,9 @@ def test_a_plan_commits_exactly_what_the_rules_say(
         )
     except DomainError as refused:
         with pytest.raises(type(refused)):
-            plan(
-                spec,
-                entries,
-                number=7,
-                actor=actor,
-                state=state,
-                kind=kind,
-                statement=statement,
-                paragraph=paragraph,
-                grounds="",
-                at=at,
-                seq=len(entries) + 1,
-                records_for_body=chair,
-                partner_states=frozenset(),
-            )
+            plan(spec, entries, **asked)
         return
-    filed = plan(
-        spec,
-        entries,
-        number=7,
-        actor=actor,
-        state=state,
-        kind=kind,
-        statement=statement,
-        paragraph=paragraph,
-        grounds="",
-        at=at,
-        seq=len(entries) + 1,
-        records_for_body=chair,
-        partner_states=frozenset(),
-    )
+    filed = plan(spec, entries, **asked)
     before, after = expected
     assert filed.before is before
     # The outcome after it: the same state, date and stances; annotations are read only when the

@@ -44,7 +44,8 @@ def seed(count: int) -> dict[str, Any]:
     later, in one statement, once the workers run)."""
     from django.db import transaction
 
-    from concord.procedures.models import Participant, Procedure
+    from concord.bench.copies import copy_procedures
+    from concord.procedures.models import Procedure
     from concord.services import common, notifications
 
     template = (
@@ -54,45 +55,28 @@ def seed(count: int) -> dict[str, Any]:
     )
     if template is None:
         raise RuntimeError("the demo's running silence procedure is missing")
-    members = list(template.participants.values_list("state_id", "population_millions"))
     now = common.now()
     made: list[int] = []
     with transaction.atomic():
         for start in range(0, count, 1000):
-            rows = Procedure.objects.bulk_create(
-                Procedure(
-                    kind=template.kind,
-                    body_id=template.body_id,
-                    revision_id=template.revision_id,
-                    title=f"Benchmark silence {i + 1}",
-                    rule=template.rule,
-                    minimum_silence=template.minimum_silence,
-                    ministerial_objections=template.ministerial_objections,
-                    coalitions_within=template.coalitions_within,
-                    opened_by_id=template.opened_by_id,
-                    opened_at=now,
-                    # far enough that no reminder (24 h, 1 h before) is due meanwhile
-                    expires_at=now + timedelta(days=30),
-                    state="open",
-                )
-                for i in range(start, min(start + 1000, count))
+            rows = copy_procedures(
+                template,
+                range(start + 1, min(start + 1000, count) + 1),
+                title=lambda n: f"Benchmark silence {n}",
+                revision_id=template.revision_id,
+                opened_at=now,
+                # far enough that no reminder (24 h, 1 h before) is due meanwhile
+                expires_at=now + timedelta(days=30),
             )
             made += [p.pk for p in rows]
-            Participant.objects.bulk_create(
-                (
-                    Participant(procedure_id=p.pk, state_id=state, population_millions=population)
-                    for p in rows
-                    for state, population in members
-                ),
-                batch_size=5000,
-            )
+    members = template.participants.count()
     sample = Procedure.objects.select_related("body").get(pk=made[0])
     audience = notifications.audience(sample)
     return {
         "first": min(made),
         "last": max(made),
         "count": len(made),
-        "participants": len(members),
+        "participants": members,
         "audience": len(audience),
     }
 

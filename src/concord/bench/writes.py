@@ -43,9 +43,9 @@ def seed(procedures: int) -> dict[str, Any]:
 
     from django.db import transaction
 
+    from concord.bench.copies import copy_procedures
     from concord.domain.events import Tag
     from concord.domain.procedures import Kind
-    from concord.procedures.models import Participant, Procedure
     from concord.records.models import AuditEvent
     from concord.services import audit, common
     from concord.services import procedures as service
@@ -58,7 +58,6 @@ def seed(procedures: int) -> dict[str, Any]:
         expires_at=common.now() + timedelta(days=2),
         title="Benchmark meeting item 1",
     )
-    members = list(first.participants.values_list("state_id", "population_millions"))
     opened = AuditEvent.objects.filter(subject=f"procedure:{first.pk}").order_by("seq").first()
     assert opened is not None and opened.tag == Tag.MEETING_OPENED
     template = json_module.loads(opened.payload)
@@ -66,29 +65,12 @@ def seed(procedures: int) -> dict[str, Any]:
     with transaction.atomic():
         for start in range(1, procedures, 1000):
             at = common.now()
-            rows = Procedure.objects.bulk_create(
-                Procedure(
-                    kind=first.kind,
-                    body_id=first.body_id,
-                    title=f"Benchmark meeting item {i + 1}",
-                    rule=first.rule,
-                    minimum_silence=first.minimum_silence,
-                    ministerial_objections=first.ministerial_objections,
-                    coalitions_within=first.coalitions_within,
-                    opened_by_id=first.opened_by_id,
-                    opened_at=at,
-                    expires_at=first.expires_at,
-                    state="open",
-                )
-                for i in range(start, min(start + 1000, procedures))
-            )
-            Participant.objects.bulk_create(
-                (
-                    Participant(procedure_id=p.pk, state_id=state, population_millions=population)
-                    for p in rows
-                    for state, population in members
-                ),
-                batch_size=5000,
+            rows = copy_procedures(
+                first,
+                range(start + 1, min(start + 1000, procedures) + 1),
+                title=lambda n: f"Benchmark meeting item {n}",
+                opened_at=at,
+                expires_at=first.expires_at,
             )
             chain = audit.Chain()
             for p in rows:
@@ -104,7 +86,8 @@ def seed(procedures: int) -> dict[str, Any]:
                 )
             chain.flush()
             ids += [p.pk for p in rows]
-    return {"procedures": ids, "states": [state for state, _ in members]}
+    states = sorted(first.participants.values_list("state_id", flat=True))
+    return {"procedures": ids, "states": states}
 
 
 # -- load -----------------------------------------------------------------------------------------
