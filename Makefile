@@ -4,6 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/concord_make_test
 PORT ?= 8000
+# The tests run in two worker processes (pytest-xdist), one per core of the project's machines.
+# Each worker takes whole modules, so that a module's database and servers are set up once; the
+# scheduler, and the order it hands modules out in, is in tests/conftest.py. On PostgreSQL each
+# worker has a test database of its own (pytest-django appends _gw0, _gw1 to its name). The SQLite
+# and PostgreSQL runs still follow one another: side by side they took as long (both cores are busy
+# either way). PYTEST_WORKERS=0 runs the tests in one process, as plain `pytest` does.
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
 
 .PHONY: run test lint test-sqlite test-postgres messages clean
 
@@ -27,14 +35,14 @@ lint: $(BIN)/concord-installed
 # Every test under tests/ (pyproject's testpaths), the browser tests in tests/browser included:
 # they drive /usr/bin/chromium and skip themselves when it is missing.
 test-sqlite: $(BIN)/concord-installed
-	$(BIN)/pytest
+	$(PYTEST)
 
 # The browser tests alone; screenshots go to artifacts/browser/.
 test-browser: $(BIN)/concord-installed
 	$(BIN)/pytest tests/browser
 
 test-postgres: $(BIN)/concord-installed
-	CONCORD_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not sqlite_only" tests/integration tests/functional
+	CONCORD_DATABASE_URL=$(PG_URL) $(PYTEST) -m "not sqlite_only" tests/integration tests/functional
 
 test: lint test-sqlite test-postgres
 

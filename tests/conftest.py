@@ -30,3 +30,69 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(
                 pytest.mark.skip(reason="needs PostgreSQL (make test-postgres runs it)")
             )
+
+
+# -- running in parallel (pytest-xdist) ------------------------------------------------------------
+#
+# ``make test`` runs the suite in two worker processes (``-n 2``) with the scheduler below. Each
+# worker takes whole modules, so that a module's shared fixtures (a ``concord`` database seeded once,
+# a running server) are set up once, on one worker, and its tests run in their usual order; the
+# browser tests share one server and one Chromium across their folder, which goes whole to one
+# worker. Modules are handed out in this order, so that both workers finish together:
+#
+# 0. the load tests (fault injection, benchmarks): long, timed against the clock, many processes and
+#    database connections; beside them the other worker runs
+# 1. the in-process integration and functional tests (one process, one connection);
+# 2. the browser tests and the modules that run ``concord`` commands and servers;
+# 3. the rest (the unit tests: many short modules, which fill in at the end).
+#
+# Within each group the modules with the most tests go first (xdist's own order).
+
+#: Folders handed out whole, each to one worker: their tests share package-scoped fixtures.
+_WHOLE = ("tests/browser/",)
+_LOAD = ("tests/faults/", "tests/functional/test_bench.py")
+_PROCESSES = (
+    "tests/browser/",
+    "tests/functional/test_api_schema.py",
+    "tests/functional/test_archive.py",
+    "tests/functional/test_batched_positions.py",
+    "tests/functional/test_cli.py",
+    "tests/functional/test_fanout.py",
+    "tests/functional/test_live.py",
+    "tests/functional/test_policy_cli.py",
+    "tests/functional/test_serve.py",
+)
+_IN_PROCESS = ("tests/integration/", "tests/functional/")
+
+
+def _group(scope: str) -> int:
+    if scope.startswith(_LOAD):
+        return 0
+    if scope.startswith(_PROCESSES):
+        return 2
+    if scope.startswith(_IN_PROCESS):
+        return 1
+    return 3
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WholeModules(LoadScopeScheduling):
+        ordered = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            for folder in _WHOLE:
+                if nodeid.startswith(folder):
+                    return folder
+            return super()._split_scope(nodeid)
+
+        def _assign_work_unit(self, node):
+            if not self.ordered:  # the queue is complete before its first unit is handed out
+                self.ordered = True
+                for scope in sorted(self.workqueue, key=_group):  # stable: xdist's order within
+                    self.workqueue.move_to_end(scope)
+            super()._assign_work_unit(node)
+
+    return WholeModules(config, log)
