@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from concord.domain.procedures import State
 
 
 @pytest.fixture(scope="module")
@@ -188,11 +191,19 @@ def test_several_workers_record_each_outcome_once(demo):
     ]
     workers = [demo.popen("worker") for _ in range(3)]
     try:
+        # Nothing can be recorded before the expiry: wait for it idle, then look every half second
+        # with one `procedure list` (each command is a process of its own) until all six are.
+        wait = datetime.fromisoformat(expires) - datetime.now(UTC)
+        time.sleep(max(0.0, wait.total_seconds()))
         deadline = datetime.now(UTC) + timedelta(seconds=60)
         while datetime.now(UTC) < deadline:
-            shown = [demo.json("procedure", "show", str(i)) for i in ids]
-            if all(s["outcome"]["recorded"] for s in shown):
+            recorded = {
+                r["id"]: State(r["recorded_state"]).final for r in demo.json("procedure", "list")
+            }
+            if all(recorded[i] for i in ids):
                 break
+            time.sleep(0.5)
+        shown = [demo.json("procedure", "show", str(i)) for i in ids]
     finally:
         for w in workers:
             w.terminate()

@@ -39,6 +39,9 @@ def test_the_worker_started_by_serve_records_outcomes(cli, server):
         "--as",
         "sg",
     )
+    # Nothing can be recorded before the expiry: wait for it idle rather than with `show` after
+    # `show`, each a process of its own.
+    time.sleep(max(0.0, (datetime.fromisoformat(expires) - datetime.now(UTC)).total_seconds()))
     for _ in range(100):
         shown = cli.json("procedure", "show", str(opened["id"]))
         if shown["outcome"]["recorded"]:
