@@ -77,6 +77,8 @@ def _group(scope: str) -> int:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "load":  # --dist loadfile, loadgroup, …: xdist's own
+        return None
     from xdist.scheduler import LoadScopeScheduling
 
     class WholeModules(LoadScopeScheduling):
