@@ -55,6 +55,10 @@ MAX_BODY = 32 * 1024
 MAX_BATCH = 256
 #: A batch that takes longer than this is abandoned (503, or declined before COMMIT).
 BATCH_SECONDS = 15.0
+#: Django's own database options, not psycopg's.
+DJANGO_ONLY = frozenset({"pool", "server_side_binding", "isolation_level", "assume_role"})
+#: The procedures whose history each desk keeps between batches (the least recently used go).
+KNOWN = 5000
 #: Marks a declined request in the ASGI scope: the throttle has already counted it.
 COUNTED = "concord.throttle_counted"
 
@@ -72,11 +76,16 @@ def security_headers() -> list[tuple[bytes, bytes]]:
     ]
     if settings.SECURE_CONTENT_TYPE_NOSNIFF:
         headers.append((b"x-content-type-options", b"nosniff"))
-    if settings.SECURE_HSTS_SECONDS:
-        headers.append(
-            (b"strict-transport-security", f"max-age={settings.SECURE_HSTS_SECONDS}".encode())
-        )
     return headers
+
+
+def hsts() -> list[tuple[bytes, bytes]]:
+    """Strict-Transport-Security, which Django adds to answers over HTTPS only."""
+    from django.conf import settings
+
+    if not settings.SECURE_HSTS_SECONDS:
+        return []
+    return [(b"strict-transport-security", f"max-age={settings.SECURE_HSTS_SECONDS}".encode())]
 
 
 def wants_minimal(prefer: bytes) -> bool:
@@ -108,6 +117,7 @@ class Pending:
     reader: Any = None
     token_id: int = 0
     counted: bool = False
+    in_doubt: bool = False  # written in a batch whose COMMIT was sent: never the full path's
 
 
 @dataclass(frozen=True)
@@ -150,8 +160,6 @@ def compile_visibility(readers: list[Any]) -> None:
 
     from concord.services import access
 
-    if len(_VISIBILITY) + len(readers) > 1000:
-        _VISIBILITY.clear()
     for reader in readers:
         query = access.procedures_for(reader).order_by().values_list("pk", flat=True).query
         try:
@@ -169,7 +177,9 @@ PROCEDURE_COLUMNS = (
     " p.opened_at, p.expires_at, p.concluded_at, p.withdrawn_at, p.state, b.chair_id,"
     " b.secretary_id"
 )
-ENTRY_COLUMNS = "p.id, p.state_id, p.kind, p.at, p.ministerial, p.statement, p.paragraph"
+#: A position as the desk keeps it: without its text (an outcome's annotations are never the
+#: desk's to write: a position that settles one goes to the service).
+ENTRY_COLUMNS = "p.id, p.state_id, p.kind, p.at, p.ministerial, p.paragraph"
 
 
 @dataclass
@@ -190,8 +200,8 @@ class Known:
 
 
 def _entry(row: tuple[Any, ...]) -> core.Entry:
-    seq, state, kind, at, ministerial, statement, paragraph = row
-    return core.Entry(seq, state, core.PositionKind(kind), at, ministerial, statement, paragraph)
+    seq, state, kind, at, ministerial, paragraph = row
+    return core.Entry(seq, state, core.PositionKind(kind), at, ministerial, "", paragraph)
 
 
 def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
@@ -199,7 +209,8 @@ def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
 
 
 #: The batch's writes in one statement: positions, audit events, token uses, state changes, the
-#: audit head, and the notice to live streams (sent by PostgreSQL only if the batch commits).
+#: audit head, and the notice to live streams (sent by PostgreSQL only if the batch commits). The
+#: tokens' last use is moved before the head is locked (revoking a token locks it, then the head).
 #: Parameters go in binary (%b): arrays of text need no escaping.
 WRITE = (
     "WITH positions AS (INSERT INTO procedures_position (id, kind, statement, grounds,"
@@ -214,8 +225,6 @@ WRITE = (
     " %b::text[]) AS x(u, s)),"
     " states AS (UPDATE procedures_procedure SET state = x.state FROM unnest(%b::bigint[],"
     " %b::text[]) AS x(id, state) WHERE procedures_procedure.id = x.id),"
-    " touched AS (UPDATE api_apitoken SET last_used_at = %b::timestamptz"
-    " WHERE id = ANY(%b::bigint[])),"
     " head AS (UPDATE records_audithead SET seq = %b, hash = %b WHERE id = 1)"
     " SELECT pg_notify(%b, %b)"
 )
@@ -248,9 +257,7 @@ class Desk:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
-        for p in self.queue:
-            if not p.future.done():
-                p.future.set_result(Answer(0, counted=p.counted))
+        _settle(self.queue)
         self.queue = []
         if self.conn is not None:
             with contextlib.suppress(Exception):
@@ -269,9 +276,7 @@ class Desk:
                 except Exception:
                     log.exception("a batch of %d positions failed", len(batch))
                 finally:
-                    for p in batch:  # whatever happened, nobody waits for ever
-                        if not p.future.done():
-                            p.future.set_result(Answer(0, counted=p.counted))
+                    _settle(batch)
 
     async def _connect(self) -> Any:
         import psycopg
@@ -282,16 +287,20 @@ class Desk:
             with contextlib.suppress(Exception):
                 await self.conn.close()
         s = self.settings_dict
-        options = s.get("OPTIONS", {})
+        # The deployment's connection options (sslmode, certificates, …) as Django passes them,
+        # without those only Django understands.
+        options = {k: v for k, v in s.get("OPTIONS", {}).items() if k not in DJANGO_ONLY}
+        extra = "-c TimeZone=UTC -c lock_timeout=5000 -c statement_timeout=10000"
+        options["options"] = f"{options.get('options', '')} {extra}".strip()
+        options.setdefault("connect_timeout", 3)
         self.conn = await psycopg.AsyncConnection.connect(
             dbname=s["NAME"],
             user=s.get("USER") or None,
             password=s.get("PASSWORD") or None,
             host=s.get("HOST") or None,
             port=str(s["PORT"]) if s.get("PORT") else None,
-            connect_timeout=int(options.get("connect_timeout", 3)),
-            options="-c TimeZone=UTC -c lock_timeout=5000 -c statement_timeout=10000",
             application_name="concord-desk",
+            **options,
         )
         return self.conn
 
@@ -301,6 +310,7 @@ class Desk:
         except Exception:
             log.warning("the desk cannot reach the database: the full path answers")
             return  # declined: Django answers (503 while the database is down)
+        answers: dict[int, Answer] = {}
         committing = False
         try:
             async with asyncio.timeout(BATCH_SECONDS):
@@ -308,29 +318,54 @@ class Desk:
                     answers, known = await self._write(conn, batch)
                     await pipeline.sync()  # any error of the writes surfaces here, not at COMMIT
                     committing = True
+                    for p in batch:
+                        p.in_doubt = id(p) in answers
                     await conn.commit()
         except Exception as exc:
-            if isinstance(exc, Decline):
-                await conn.rollback()
+            # A server error at COMMIT on a sound connection is a known rollback; a lost
+            # connection (or a timeout) while committing leaves the outcome unknown.
+            unknown = committing and (getattr(exc, "sqlstate", None) is None or conn.broken)
+            if isinstance(exc, Decline) or (committing and not unknown):
+                try:
+                    async with asyncio.timeout(5):
+                        await conn.rollback()
+                except Exception:
+                    self._forget(conn)
             else:  # a connection in doubt is not used again, nor what it read
-                self.known.clear()
-                self.conn = None
-                with contextlib.suppress(Exception):
-                    await conn.close()
-            if committing:
-                log.error("commit of %d positions failed: outcome unknown (%s)", len(batch), exc)
+                self._forget(conn)
+            if unknown:
+                log.error("commit of %d positions failed: outcome unknown (%s)", len(answers), exc)
                 for p in batch:
-                    if not p.future.done() and p.actor is not None:
+                    if p.in_doubt and not p.future.done():
                         p.future.set_result(UNKNOWN)
-            elif not isinstance(exc, Decline):
-                log.warning("a batch of %d positions goes to the full path: %s", len(batch), exc)
+            else:
+                for p in batch:
+                    p.in_doubt = False  # rolled back: the full path may answer it
+                if not isinstance(exc, Decline):
+                    log.warning(
+                        "a batch of %d positions goes to the full path: %s", len(batch), exc
+                    )
             return
-        self.known.update(known)
+        self._remember(known)
         self.batches += 1
         self.committed += len(answers)
         for p in batch:
-            if (answer := answers.get(id(p))) is not None:
+            if (answer := answers.get(id(p))) is not None and not p.future.done():
                 p.future.set_result(answer)
+
+    def _forget(self, conn: Any) -> None:
+        self.known.clear()
+        if self.conn is conn:
+            self.conn = None
+        asyncio.get_running_loop().create_task(_close(conn))
+
+    def _remember(self, known: dict[int, Known]) -> None:
+        """Keep what the batch read, the most recently used last, up to ``KNOWN`` procedures."""
+        for pid, k in known.items():
+            self.known.pop(pid, None)
+            self.known[pid] = k
+        while len(self.known) > KNOWN:
+            del self.known[next(iter(self.known))]
 
     async def _write(
         self, conn: Any, batch: list[Pending]
@@ -370,12 +405,17 @@ class Desk:
             " FROM generate_series(1, %b)",
             [len(batch)],
         )
-        at = timezone.now()
+        procedures = {r[0]: r for r in await locked.fetchall()}  # locked: now read the clock,
+        at = timezone.now()  # as the service does, so that no lock wait hides behind an instant
         touch = self._check_tokens(batch, await tokens.fetchall(), await memberships.fetchall(), at)
         partner_states = frozenset(r[0] for r in await partners.fetchall())
-        procedures = {r[0]: r for r in await locked.fetchall()}
         known = await history(procedures)
         new_ids = [r[0] for r in await allocated.fetchall()]
+        if touch:  # before the head, as revoking a token locks it: token, then head
+            await conn.execute(
+                "UPDATE api_apitoken SET last_used_at = %b WHERE id = ANY(%b::bigint[])",
+                [at, touch],
+            )
 
         # (2) Which procedures each reader may see.
         live = [p for p in batch if p.actor is not None and p.procedure in procedures]
@@ -386,6 +426,8 @@ class Desk:
         states: dict[int, str] = {}
         for p, position_id in zip(live, new_ids, strict=False):
             row = procedures[p.procedure]
+            if core.State(row[10]).final:
+                continue  # its outcome is on record: the full path answers
             k = known[p.procedure]
             spec = core.Spec(
                 kind=core.Kind(row[1]),
@@ -417,9 +459,17 @@ class Desk:
                 )
             except DomainError:
                 continue  # refused: the full path refuses it with its problem document
+            except Exception:
+                log.exception(
+                    "position %s on procedure %s goes to the full path", p.kind, p.procedure
+                )
+                continue
             if f.after.state.final:
                 continue  # it settles the outcome: the service records the decision
-            k.entries.append(f.entry)
+            e = f.entry  # kept without its text: the desk never writes an outcome's annotations
+            k.entries.append(
+                core.Entry(e.seq, e.state, e.kind, e.at, e.ministerial, "", e.paragraph)
+            )
             if f.after.state.value != states.get(p.procedure, row[10]):
                 states[p.procedure] = f.after.state.value
             filed.append((p, position_id, f))
@@ -471,7 +521,7 @@ class Desk:
                 )
             )
             uses.append((actor, f"token:{p.token_id} POST {p.path}"[:200]))
-            answers[id(p)] = _created(p.procedure, position_id, f, seq, len(filed))
+            answers[id(p)] = _created(p.procedure, position_id, f, seq)
 
         # (4) Everything written in one statement; COMMIT follows.
         changed = list(states.items())
@@ -484,8 +534,6 @@ class Desk:
                 *_columns(uses),
                 [pid for pid, _ in changed],
                 [state for _, state in changed],
-                at,
-                touch,
                 seq,
                 last_hash,
                 CHANNEL,
@@ -565,6 +613,8 @@ class Desk:
         readers: dict[Any, set[int]] = {}
         for p in live:
             readers.setdefault(p.reader, set()).add(p.procedure)
+        if len(_VISIBILITY) + len(readers) > 1000:
+            _VISIBILITY.clear()  # before this batch's readers are compiled, not after
         missing = [r for r in readers if r not in _VISIBILITY]
         if missing:
             await asyncio.get_running_loop().run_in_executor(None, compile_visibility, missing)
@@ -648,13 +698,26 @@ class Desk:
         return assemble
 
 
+def _settle(pending: list[Pending]) -> None:
+    """Whatever happened, nobody waits for ever: what was not answered goes to the full path,
+    except a position whose COMMIT was sent (its outcome is unknown: 503)."""
+    for p in pending:
+        if not p.future.done():
+            p.future.set_result(UNKNOWN if p.in_doubt else Answer(0, counted=p.counted))
+
+
+async def _close(conn: Any) -> None:
+    with contextlib.suppress(Exception):
+        await conn.close()
+
+
 def _digest(token: str) -> str:
     from concord.services.tokens import digest
 
     return digest(token)
 
 
-def _created(procedure: int, position: int, filed: Filing, version: int, batch: int) -> Answer:
+def _created(procedure: int, position: int, filed: Filing, version: int) -> Answer:
     body = {
         "id": procedure,
         "position": position,
@@ -670,7 +733,7 @@ def _created(procedure: int, position: int, filed: Filing, version: int, batch: 
             (b"location", f"/api/procedures/{procedure}".encode()),
             (b"etag", f'"p{procedure}-v{version}"'.encode()),
             (b"preference-applied", b"return=minimal"),
-            (b"server-timing", f'batch;desc="{batch} positions in one transaction"'.encode()),
+            (b"server-timing", b'batch;desc="committed with others in one transaction"'),
         ),
     )
 
@@ -709,7 +772,11 @@ class BatchedPositions:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        if not _for_the_desk(headers):
+        if (
+            scope.get("query_string")
+            or len(headers) != len(scope["headers"])  # a repeated header: Django joins them
+            or not _for_the_desk(headers)
+        ):
             await self.app(scope, receive, send)
             return
         body, complete = await _read(receive)
@@ -733,6 +800,7 @@ class BatchedPositions:
                     *answer.headers,
                     (b"content-length", str(len(answer.body)).encode()),
                     *self.headers,
+                    *(hsts() if scope.get("scheme") == "https" else []),
                 ],
             }
         )
@@ -784,8 +852,8 @@ def _for_the_desk(headers: dict[bytes, bytes]) -> bool:
 
     if not wants_minimal(headers.get(b"prefer", b"")):
         return False
-    scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    parts = headers.get(b"authorization", b"").decode("latin-1").split(" ")
+    if parts[0].lower() != "bearer" or len(parts) < 2:
         return False
     if headers.get(b"content-type", b"").split(b";")[0].strip().lower() != b"application/json":
         return False
@@ -797,7 +865,7 @@ def _for_the_desk(headers: dict[bytes, bytes]) -> bool:
 
 def _parse(headers: dict[bytes, bytes], body: bytes, procedure: int, path: str) -> Pending | None:
     """The request as a pending position, or None for the full path."""
-    token = headers[b"authorization"].decode("latin-1").partition(" ")[2].strip()
+    token = " ".join(headers[b"authorization"].decode("latin-1").split(" ")[1:])  # as ninja does
     if len(body) > MAX_BODY or b"\\u0000" in body or b"\x00" in body:
         return None
     from pydantic import ValidationError
@@ -809,6 +877,8 @@ def _parse(headers: dict[bytes, bytes], body: bytes, procedure: int, path: str) 
         if not isinstance(data, dict):
             return None
         valid = PositionIn.model_validate(data)
+        valid.statement.encode()  # a lone surrogate is no UTF-8: the full path answers it
+        valid.state.encode()
     except (ValueError, ValidationError):
         return None
     return Pending(

@@ -452,7 +452,9 @@ def _settle(
     """Record a final outcome once: the state, and for an adoption the decision sheet.
     Runs under the procedure's row lock."""
     if not ev.state.final or core.State(p.state).final:
-        if not ev.state.final and p.state != ev.state:
+        # A recorded final outcome is never moved back (a later clock on another host could
+        # read an earlier state).
+        if not ev.state.final and p.state != ev.state and not core.State(p.state).final:
             Procedure.objects.filter(pk=p.pk).update(state=ev.state)
             p.state = ev.state.value
         return None
