@@ -94,9 +94,10 @@ def _database() -> dict:
             # A pool per process (psycopg_pool): no new connection per request. Waiting for a
             # free connection is bounded like connecting is, so an outage still answers 503.
             config["OPTIONS"]["pool"] = {"min_size": 1, "max_size": size, "timeout": timeout}
-            # The pool retries a failed connection after 1, 2, 4, 8… seconds, without a cap:
-            # after a database outage of a minute it would stay away for up to another minute.
-            # Retry every second instead (one attempt a second per process costs nothing).
+            # The pool retries a failed connection after 1, 2, 4, 8… seconds (up to its
+            # reconnect timeout of 5 minutes): after an outage of a minute it would stay away
+            # for up to another minute. Retry every second instead (one attempt a second per
+            # process costs nothing). A class constant of psycopg_pool, set for this process.
             from psycopg_pool.base import AttemptWithBackoff
 
             AttemptWithBackoff.DELAY_BACKOFF = 1.0

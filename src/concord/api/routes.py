@@ -94,11 +94,11 @@ class TokenRateThrottle(AuthRateThrottle):
         limit, period = self.parse_rate(settings.CONCORD_API_RATE)
         if not limit or not period:
             return count, None
-        key = self.get_cache_key(request)
-        now = time.monotonic()
+        key = self.get_cache_key(request).replace("throttle_", "throttle_bucket_", 1)
+        now = time.time()  # wall clock: comparable between processes sharing a cache
         level, since = self.cache.get(key, (float(limit), now))
-        level = min(float(limit), level + (now - since) * limit / period)
-        allowed = min(count, int(level))
+        level = min(float(limit), level + max(0.0, now - since) * limit / period)
+        allowed = max(0, min(count, int(level)))
         level -= allowed
         self.cache.set(key, (level, now), period)
         if allowed == count:
