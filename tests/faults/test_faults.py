@@ -176,7 +176,9 @@ class Load:
                 "kind": "silence",
                 "body": "NAC",
                 "document": self.document,
-                "expires_at": _in(rnd.uniform(1.0, 3.5)),
+                # a few seconds ahead: a server just restarted on a busy machine may take a
+                # second or two to read the request, and must still find it in the future
+                "expires_at": _in(rnd.uniform(3.0, 5.5)),
                 "title": f"{self.tag} silence {n}",
             }
             which, reply = self._send(which, "POST", "/api/procedures", data)
