@@ -28,6 +28,7 @@ from playwright.sync_api import (  # noqa: E402
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Error,
     Page,
     Response,
     expect,
@@ -266,8 +267,19 @@ def _context(browser: Browser, base: str, watch: Watch, state: Any) -> BrowserCo
 
 
 def shot(page: Page, name: str) -> None:
-    """A full-page screenshot in artifacts/browser/, for a human to look at."""
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    """A full-page screenshot in artifacts/browser/, for a human to look at.
+
+    Now and then, most often on a busy machine and just after a navigation, Chromium answers
+    "Unable to capture screenshot": the page is then given time to settle and shot again."""
+    page.wait_for_load_state()
+    for attempt in range(3):
+        try:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+            return
+        except Error as exc:
+            if "Unable to capture screenshot" not in exc.message or attempt == 2:
+                raise
+            page.wait_for_timeout(500)
 
 
 # -- the data --------------------------------------------------------------------------------------
