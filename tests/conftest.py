@@ -40,8 +40,9 @@ def pytest_collection_modifyitems(config, items):
 # browser tests share one server and one Chromium across their folder, which goes whole to one
 # worker. Modules are handed out in this order, so that both workers finish together:
 #
-# 0. the load tests (fault injection, benchmarks): long, timed against the clock, many processes and
-#    database connections; beside them the other worker runs
+# 0. the load tests (the benchmarks, and the fault tests when they are not run on their own as
+#    ``make test`` does): long, many processes and database connections; beside them the other
+#    worker runs
 # 1. the in-process integration and functional tests (one process, one connection);
 # 2. the browser tests and the modules that run ``concord`` commands and servers;
 # 3. the rest (the unit tests: many short modules, which fill in at the end).
