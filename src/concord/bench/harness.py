@@ -1,6 +1,7 @@
 """What the benchmarks share: a throwaway PostgreSQL database, the ``concord`` command run as
 subprocesses (servers and workers on free loopback ports, always stopped), a small HTTP/1.1
-client on raw asyncio streams, a sign-in through the pages, percentiles, peak memory, and the
+client on raw asyncio streams (and a lighter one, an asyncio protocol, for request after
+request), a sign-in through the pages, percentiles, peak memory, and the
 table or JSON that reports a run.
 
 Safety: every address is the loopback one. The PostgreSQL server named by
@@ -457,6 +458,101 @@ class Connection:
         if head.get("connection", "").lower() == "close":
             await self.close()
         return Response(status, head, data)
+
+
+def parse_response(buffer: bytearray) -> tuple[Response, int] | None:
+    """The first whole response in ``buffer`` and the bytes it takes, or None until it is in."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    status_line, *rest = bytes(buffer[:end]).decode("latin-1").split("\r\n")
+    parts = status_line.split(" ", 2)
+    if len(parts) < 2 or not parts[1].isdigit():
+        raise HttpError(f"bad status line {status_line!r}")
+    headers: dict[str, str] = {}
+    for line in rest:
+        if ":" in line:
+            key, value = line.split(":", 1)
+            headers[key.strip().lower()] = value.strip()
+    at = end + 4
+    if "content-length" in headers:
+        size = int(headers["content-length"])
+        if len(buffer) < at + size:
+            return None
+        return Response(int(parts[1]), headers, bytes(buffer[at : at + size])), at + size
+    if headers.get("transfer-encoding", "").lower() != "chunked":
+        return Response(int(parts[1]), headers, b""), at
+    chunks = []
+    while True:
+        line_end = buffer.find(b"\r\n", at)
+        if line_end < 0:
+            return None
+        size = int(bytes(buffer[at:line_end]).split(b";")[0], 16)
+        if len(buffer) < line_end + 2 + size + 2:
+            return None
+        chunks.append(bytes(buffer[line_end + 2 : line_end + 2 + size]))
+        at = line_end + 2 + size + 2
+        if size == 0:
+            return Response(int(parts[1]), headers, b"".join(chunks)), at
+
+
+class Client(asyncio.Protocol):
+    """A lighter keep-alive HTTP/1.1 client for request after request (an asyncio protocol, no
+    streams): a load generator shares the machine with the server it measures, so the less it
+    costs, the less it takes from what is measured. One request at a time."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.waiter: asyncio.Future[Response] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if self.waiter is None or self.waiter.done():
+            return
+        try:
+            parsed = parse_response(self.buffer)
+        except (HttpError, ValueError) as exc:
+            self.waiter.set_exception(HttpError(str(exc)))
+            return
+        if parsed is not None:
+            response, used = parsed
+            del self.buffer[:used]
+            self.waiter.set_result(response)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(EOFError("the server closed the connection"))
+
+    async def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> Response:
+        loop = asyncio.get_running_loop()
+        if self.transport is None:
+            self.buffer.clear()
+            await loop.create_connection(lambda: self, HOST, self.port)
+        assert self.transport is not None
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{self.port}"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        if body or method in ("POST", "PUT", "PATCH"):
+            lines.append(f"Content-Length: {len(body)}")
+        self.waiter = loop.create_future()
+        self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        response = await self.waiter
+        if response.headers.get("connection", "").lower() == "close":
+            await self.close()
+        return response
+
+    async def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+            self.transport = None
 
 
 def opener() -> Any:

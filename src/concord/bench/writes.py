@@ -19,7 +19,7 @@ from collections import Counter
 from typing import Any
 
 from concord.bench import harness
-from concord.bench.harness import BenchError, Connection, latency_ms, progress
+from concord.bench.harness import BenchError, Client, latency_ms, progress
 
 #: The per-token API throttle (600 a minute by default) is lifted for the benchmark's server.
 UNTHROTTLED = "100000000/m"
@@ -106,7 +106,7 @@ async def _drive(
     done_at = 0.0
     batched = 0  # 2xx answered by the batching desk
 
-    async def one(conn: Connection, measured: bool) -> None:
+    async def one(conn: Client, measured: bool) -> None:
         nonlocal ok, warm_ok, done_at, batched
         n = next(turn)
         body = json.dumps(
@@ -137,7 +137,7 @@ async def _drive(
             statuses[str(response.status)] += 1
 
     async def client(warm: asyncio.Barrier, end: list[float]) -> None:
-        conn = Connection(port)
+        conn = Client(port)
         try:
             await one(conn, measured=False)  # connect and warm the server process up
             await warm.wait()
