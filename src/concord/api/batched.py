@@ -314,9 +314,11 @@ class Desk:
         committing = False
         try:
             async with asyncio.timeout(BATCH_SECONDS):
-                async with conn.pipeline() as pipeline:
+                async with conn.pipeline():
                     answers, known = await self._write(conn, batch)
-                    await pipeline.sync()  # any error of the writes surfaces here, not at COMMIT
+                    # The writes and COMMIT go together: an error of the writes comes back with
+                    # its SQLSTATE and COMMIT is skipped (a known rollback); only a connection
+                    # lost on the way leaves the outcome unknown.
                     committing = True
                     for p in batch:
                         p.in_doubt = id(p) in answers
