@@ -5,12 +5,12 @@ is answered here, in front of Django, by a desk that each server process runs on
 
 - requests that arrive while a batch is being written wait for the next one, so a busy process
   commits many positions per transaction and one audit head lock per batch instead of per write;
-- a batch is four round trips: (1) its tokens with their owners and memberships, the partner
-  states, the procedures locked in id order with their history, and ids for the new positions;
-  (2) which of the procedures each reader may see; (3) the audit head, locked last, as the
-  service does; (4) one statement that writes the positions, their audit events (one chain,
-  linked in memory), the token-use rows, any state change and the head, and announces the last
-  sequence number, then COMMIT;
+- a batch is three round trips of six statements: (1) the procedures locked in id order, then
+  the tokens with their owners, memberships and the partner states, and the procedures' history
+  with ids for the new positions; (2) which of the procedures each reader may see, and the
+  audit head, locked last, as the service does; (3) one statement that writes the positions,
+  their audit events (one chain, linked in memory), the token-use rows, any state change and the
+  head, and announces the last sequence number, and COMMIT;
 - the checks are the full path's own: a token is usable and the reader is built by the same
   functions (``tokens.usable``, ``access.reader_from``), visibility is the same query
   (``access.procedures_for``, compiled once per reader), the throttle is the same bucket, and
@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from concord.domain import procedures as core
@@ -172,14 +173,21 @@ TOKEN_COLUMNS = (
     "t.id, t.digest, t.prefix, t.scope, t.revoked_at, t.expires_at, t.last_used_at, u.id,"
     " u.username, u.role, u.state_id, u.ministerial_authority, u.is_active, u.clearance"
 )
+#: The batch's tokens with their owners, each owner's state's memberships (as arrays) and the
+#: partner states (the same array on every row).
+TOKENS = (
+    f"SELECT {TOKEN_COLUMNS}, m.kinds, m.sinces, m.untils,"
+    " (SELECT array_agg(state_id ORDER BY state_id) FROM alliance_membership WHERE kind = %b)"
+    " FROM api_apitoken t JOIN alliance_user u ON u.id = t.user_id LEFT JOIN LATERAL"
+    " (SELECT array_agg(kind ORDER BY id) AS kinds, array_agg(since ORDER BY id) AS sinces,"
+    " array_agg(until ORDER BY id) AS untils FROM alliance_membership"
+    " WHERE state_id = u.state_id) AS m ON true WHERE t.digest = ANY(%b::text[])"
+)
 PROCEDURE_COLUMNS = (
     "p.id, p.kind, p.rule, p.minimum_silence, p.ministerial_objections, p.coalitions_within,"
     " p.opened_at, p.expires_at, p.concluded_at, p.withdrawn_at, p.state, b.chair_id,"
     " b.secretary_id"
 )
-#: A position as the desk keeps it: without its text (an outcome's annotations are never the
-#: desk's to write: a position that settles one goes to the service).
-ENTRY_COLUMNS = "p.id, p.state_id, p.kind, p.at, p.ministerial, p.paragraph"
 
 
 @dataclass
@@ -206,6 +214,27 @@ def _entry(row: tuple[Any, ...]) -> core.Entry:
 
 def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)]
+
+
+#: A batch's history in one statement, run once its procedures are locked, as rows tagged
+#: ``c`` (how many positions each procedure the desk knew has up to the last it knew), ``m``
+#: (the participants of those it did not know), ``n`` (the positions newer than the desk knew,
+#: without their text: an outcome's annotations are never the desk's to write, a position that
+#: settles one goes to the service; read per procedure through the (procedure, id) index: OFFSET 0 keeps the planner from turning this
+#: into a join over the whole table) and ``a`` (ids for the new positions).
+HISTORY = (
+    "SELECT 'c', k.pid, (SELECT count(*) FROM procedures_position p WHERE p.procedure_id = k.pid"
+    " AND p.id <= k.upto), NULL::text, NULL::text, NULL::timestamptz, NULL::bool, NULL::int,"
+    " NULL::numeric FROM unnest(%b::bigint[], %b::bigint[]) AS k(pid, upto)"
+    " UNION ALL SELECT 'm', procedure_id, NULL, state_id, NULL, NULL, NULL, NULL,"
+    " population_millions FROM procedures_participant WHERE procedure_id = ANY(%b::bigint[])"
+    " UNION ALL SELECT 'n', q.procedure_id, q.id, q.state_id, q.kind, q.at, q.ministerial,"
+    " q.paragraph, NULL"
+    " FROM unnest(%b::bigint[], %b::bigint[]) AS k(pid, upto) CROSS JOIN LATERAL (SELECT *"
+    " FROM procedures_position q WHERE q.procedure_id = k.pid AND q.id > k.upto OFFSET 0) AS q"
+    " UNION ALL SELECT 'a', NULL, nextval(pg_get_serial_sequence('procedures_position', 'id')),"
+    " NULL, NULL, NULL, NULL, NULL, NULL FROM generate_series(1, %b)"
+)
 
 
 #: The batch's writes in one statement: positions, audit events, token uses, state changes, the
@@ -378,50 +407,41 @@ class Desk:
 
         from concord.services.audit import CHANNEL
 
-        # (1) Tokens and their owners, memberships, partners; the procedures, locked; history.
-        digests = sorted({_digest(p.token) for p in batch})
-        tokens = await conn.execute(
-            f"SELECT {TOKEN_COLUMNS} FROM api_apitoken t JOIN alliance_user u"
-            " ON u.id = t.user_id WHERE t.digest = ANY(%b::text[])",
-            [digests],
-        )
-        memberships = await conn.execute(
-            "SELECT state_id, kind, since, until FROM alliance_membership WHERE state_id IN"
-            " (SELECT u.state_id FROM api_apitoken t JOIN alliance_user u ON u.id = t.user_id"
-            " WHERE t.digest = ANY(%b::text[]))",
-            [digests],
-        )
-        partners = await conn.execute(
-            "SELECT state_id FROM alliance_membership WHERE kind = %b",
-            [MembershipKind.PARTNER.value],
-        )
+        # (1) The procedures, locked in id order; then, read once the locks are held: the tokens
+        # with their owners, memberships and the partner states, and each procedure's history
+        # with ids for the new positions.
         ids = sorted({p.procedure for p in batch})
         locked = await conn.execute(
             f"SELECT {PROCEDURE_COLUMNS} FROM procedures_procedure p JOIN alliance_body b"
             " ON b.id = p.body_id WHERE p.id = ANY(%b::bigint[]) ORDER BY p.id FOR UPDATE OF p",
             [ids],
         )
-        history = await self._history(conn, ids)
-        allocated = await conn.execute(
-            "SELECT nextval(pg_get_serial_sequence('procedures_position', 'id'))"
-            " FROM generate_series(1, %b)",
-            [len(batch)],
+        tokens = await conn.execute(
+            TOKENS, [MembershipKind.PARTNER.value, sorted({_digest(p.token) for p in batch})]
         )
+        history = await self._history(conn, ids, len(batch))
         procedures = {r[0]: r for r in await locked.fetchall()}  # locked: now read the clock,
         at = timezone.now()  # as the service does, so that no lock wait hides behind an instant
-        touch = self._check_tokens(batch, await tokens.fetchall(), await memberships.fetchall(), at)
-        partner_states = frozenset(r[0] for r in await partners.fetchall())
-        known = await history(procedures)
-        new_ids = [r[0] for r in await allocated.fetchall()]
+        found = await tokens.fetchall()
+        touch = self._check_tokens(batch, found, at)
+        partner_states = frozenset(found[0][-1] or ()) if found else frozenset()
+        known, new_ids = await history(procedures)
         if touch:  # before the head, as revoking a token locks it: token, then head
             await conn.execute(
                 "UPDATE api_apitoken SET last_used_at = %b WHERE id = ANY(%b::bigint[])",
                 [at, touch],
             )
 
-        # (2) Which procedures each reader may see.
+        # (2) Which procedures each reader may see; the audit head, locked last: held while the
+        # batch is planned and its rows written.
         live = [p for p in batch if p.actor is not None and p.procedure in procedures]
-        await self._check_visibility(conn, live)
+        if not live:
+            raise Decline("no position in this batch has a usable token and a procedure")
+        visibility = await self._check_visibility(conn, live)
+        head_row = await conn.execute(
+            "SELECT seq, hash FROM records_audithead WHERE id = 1 FOR UPDATE"
+        )
+        await visibility()
         live = [p for p in live if p.actor is not None]
 
         filed: list[tuple[Pending, int, Filing]] = []
@@ -478,10 +498,7 @@ class Desk:
         if not filed:
             raise Decline("nothing in this batch is for this path")
 
-        # (3) The head, locked last: held only while the batch's rows are written.
-        head = await (
-            await conn.execute("SELECT seq, hash FROM records_audithead WHERE id = 1 FOR UPDATE")
-        ).fetchone()
+        head = await head_row.fetchone()
         if head is None:
             raise Decline("the audit chain has no head yet")
         seq, last_hash = head
@@ -525,7 +542,7 @@ class Desk:
             uses.append((actor, f"token:{p.token_id} POST {p.path}"[:200]))
             answers[id(p)] = _created(p.procedure, position_id, f, seq)
 
-        # (4) Everything written in one statement; COMMIT follows.
+        # (3) Everything written in one statement, and COMMIT.
         changed = list(states.items())
         await conn.execute(
             WRITE,
@@ -548,7 +565,6 @@ class Desk:
         self,
         batch: list[Pending],
         tokens: list[tuple[Any, ...]],
-        memberships: list[tuple[Any, ...]],
         at: datetime,
     ) -> list[int]:
         """Fill in who files each position whose token is usable for writing and within its
@@ -562,11 +578,6 @@ class Desk:
         from concord.services import access
         from concord.services import tokens as token_service
 
-        by_state: dict[str, list[Membership]] = {}
-        for state, kind, since, until in memberships:
-            by_state.setdefault(state, []).append(
-                Membership(state, MembershipKind(kind), since, until)
-            )
         found = {row[1]: row for row in tokens}
         throttle = TokenRateThrottle()
         touch: list[int] = []
@@ -600,18 +611,22 @@ class Desk:
             if token_service.stale_use(token, at):
                 touch.append(token.pk)
             allowed, _wait = throttle.take(SimpleNamespace(auth=token), len(pending))
-            reader = access.reader_from(
-                user, by_state.get(user.state_id or "", []), at.date(), True
-            )
+            kinds, sinces, untils = row[14:17]
+            memberships = [
+                Membership(user.state_id, MembershipKind(kind), since, until)
+                for kind, since, until in zip(kinds or (), sinces or (), untils or (), strict=True)
+            ]
+            reader = access.reader_from(user, memberships, at.date(), True)
             actor = user.to_actor()
             for p in pending[:allowed]:  # the rest is over the rate: the full path answers 429
                 p.user_id, p.actor, p.reader, p.token_id = user.pk, actor, reader, token.pk
                 p.counted = True
         return touch
 
-    async def _check_visibility(self, conn: Any, live: list[Pending]) -> None:
-        """Leave for the full path (which answers 404) each position on a procedure its reader
-        may not see: one query per reader, in one round trip."""
+    async def _check_visibility(self, conn: Any, live: list[Pending]) -> Any:
+        """Send one query per reader for the procedures it may see, and return the function that,
+        once they are answered, leaves for the full path (which answers 404) each position on a
+        procedure its reader may not see."""
         readers: dict[Any, set[int]] = {}
         for p in live:
             readers.setdefault(p.reader, set()).add(p.procedure)
@@ -636,66 +651,75 @@ class Desk:
                     ),
                 )
             )
-        visible: dict[Any, set[int]] = {}
-        for reader, cursor in asked:
-            visible[reader] = {r[0] for r in await cursor.fetchall()} if cursor else set()
-        for p in live:
-            if p.procedure not in visible[p.reader]:
-                p.actor = None  # the full path answers: 404
 
-    async def _history(self, conn: Any, ids: list[int]) -> Any:
-        """Send the reads of the locked procedures' participants and entries (what the desk
-        knew is checked and brought up to date; the rest is read in full) and return the
-        function that assembles them once the procedures' rows are in."""
+        async def leave_unseen() -> None:
+            visible: dict[Any, set[int]] = {}
+            for reader, cursor in asked:
+                visible[reader] = {r[0] for r in await cursor.fetchall()} if cursor else set()
+            for p in live:
+                if p.procedure not in visible[p.reader]:
+                    p.actor = None  # the full path answers: 404
+
+        return leave_unseen
+
+    async def _history(self, conn: Any, ids: list[int], allocate: int) -> Any:
+        """Send, in one statement, what the locked procedures' history needs (what the desk
+        knew is checked and brought up to date; the rest is read in full) and ``allocate`` ids
+        for new positions; return the function that assembles them once the procedures' rows
+        are in: ``(known, ids)``."""
         cached = {pid: self.known[pid] for pid in ids if pid in self.known}
         fresh = [pid for pid in ids if pid not in cached]
-        counted = None
-        if cached:
-            counted = await conn.execute(
-                "SELECT k.pid, (SELECT count(*) FROM procedures_position p"
-                " WHERE p.procedure_id = k.pid AND p.id <= k.upto)"
-                " FROM unnest(%b::bigint[], %b::bigint[]) AS k(pid, upto)",
-                [list(cached), [k.upto for k in cached.values()]],
-            )
-        members = await conn.execute(
-            "SELECT procedure_id, state_id, population_millions FROM procedures_participant"
-            " WHERE procedure_id = ANY(%b::bigint[]) ORDER BY procedure_id, state_id",
-            [fresh],
-        )
         uptos = [cached[pid].upto if pid in cached else 0 for pid in ids]
-        # Per procedure, through the (procedure, id) index: OFFSET 0 keeps the planner from
-        # turning this into a join over the whole table.
-        newer = await conn.execute(
-            f"SELECT p.procedure_id, {ENTRY_COLUMNS} FROM unnest(%b::bigint[], %b::bigint[])"
-            " AS k(pid, upto) CROSS JOIN LATERAL (SELECT * FROM procedures_position q"
-            " WHERE q.procedure_id = k.pid AND q.id > k.upto OFFSET 0) AS p ORDER BY p.id",
-            [ids, uptos],
+        answer = await conn.execute(
+            HISTORY,
+            [list(cached), [k.upto for k in cached.values()], fresh, ids, uptos, allocate],
         )
 
-        async def assemble(procedures: dict[int, tuple[Any, ...]]) -> dict[int, Known]:
-            counts = dict(await counted.fetchall()) if counted is not None else {}
+        async def assemble(
+            procedures: dict[int, tuple[Any, ...]],
+        ) -> tuple[dict[int, Known], list[int]]:
+            counts: dict[int, int] = {}
+            grouped: dict[int, list[tuple[str, Decimal]]] = {}
+            newer: list[tuple[Any, ...]] = []
+            allocated: list[int] = []
+            for (
+                tag,
+                pid,
+                number,
+                state,
+                kind,
+                at,
+                ministerial,
+                paragraph,
+                population,
+            ) in await answer.fetchall():
+                if tag == "n":
+                    newer.append((pid, number, state, kind, at, ministerial, paragraph))
+                elif tag == "m":
+                    grouped.setdefault(pid, []).append((state, population))
+                elif tag == "c":
+                    counts[pid] = number
+                else:
+                    allocated.append(number)
             known: dict[int, Known] = {}
             for pid, k in cached.items():
                 row = procedures.get(pid)
                 if row is not None and k.opened_at == row[6] and counts.get(pid) == len(k.entries):
                     known[pid] = Known(k.opened_at, k.participants, k.populations, list(k.entries))
-            grouped: dict[int, list[tuple[str, Decimal]]] = {}
-            for pid, state, population in await members.fetchall():
-                grouped.setdefault(pid, []).append((state, population))
             for pid in fresh:
                 if pid in procedures:
-                    rows = grouped.get(pid, [])
+                    rows = sorted(grouped.get(pid, []))
                     known[pid] = Known(
                         procedures[pid][6], tuple(s for s, _ in rows), dict(rows), []
                     )
-            for row in await newer.fetchall():
+            for row in sorted(newer, key=itemgetter(1)):
                 if row[0] in known:
                     known[row[0]].entries.append(_entry(row[1:]))
             stale = [pid for pid in cached if pid in procedures and pid not in known]
             if stale:  # what the desk knew no longer holds (rare): read those in full
                 self.known = {pid: k for pid, k in self.known.items() if pid not in stale}
                 raise Decline(f"procedures {stale} changed under the desk")
-            return known
+            return known, sorted(allocated)
 
         return assemble
 
