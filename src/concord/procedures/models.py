@@ -63,8 +63,11 @@ class Participant(models.Model):
 
 
 class Position(AppendOnly):
-    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="positions")
-    state = models.ForeignKey("alliance.State", on_delete=models.PROTECT)
+    # Indexed by position_history (procedure first) and position_state below.
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.PROTECT, related_name="positions", db_index=False
+    )
+    state = models.ForeignKey("alliance.State", on_delete=models.PROTECT, db_index=False)
     kind = models.CharField(
         max_length=24, choices=[(k.value, k.value) for k in domain.PositionKind]
     )
@@ -79,8 +82,12 @@ class Position(AppendOnly):
 
     class Meta:
         ordering = ["procedure", "id"]
-        # A procedure's history in commit order, and what was committed since a known entry.
-        indexes = [models.Index(fields=["procedure", "id"], name="position_history")]
+        # A procedure's history in commit order, and what was committed since a known entry;
+        # a state's positions. Each index costs every position filed: no pattern-matching twin.
+        indexes = [
+            models.Index(fields=["procedure", "id"], name="position_history"),
+            models.Index(fields=["state"], name="position_state"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.state_id} {self.kind} on #{self.procedure_id}"

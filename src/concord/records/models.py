@@ -12,14 +12,22 @@ class AuditEvent(AppendOnly):
     seq = models.BigIntegerField(primary_key=True)
     at = models.DateTimeField()
     actor = models.CharField(max_length=150)
-    tag = models.CharField(max_length=80, db_index=True)
-    subject = models.CharField(max_length=120, db_index=True)
+    tag = models.CharField(max_length=80)
+    subject = models.CharField(max_length=120)
     payload = models.TextField(help_text="canonical JSON")
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["seq"]
+        # Plain b-tree indexes and constraint: every audited write pays for each index, and
+        # nothing looks events up by a pattern (the pattern-matching twins Django would add to
+        # indexed text columns are left out).
+        indexes = [
+            models.Index(fields=["tag"], name="auditevent_tag"),
+            models.Index(fields=["subject"], name="auditevent_subject"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["hash"], name="auditevent_hash_unique")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.tag} {self.subject}"
@@ -78,7 +86,7 @@ class AccessLog(AppendOnly):
     channel. Reviewed by auditors; never changed."""
 
     at = models.DateTimeField(db_index=True)
-    username = models.CharField(max_length=150, db_index=True)
+    username = models.CharField(max_length=150)
     channel = models.CharField(max_length=20, help_text="web, api, feed, stream, export, admin")
     action = models.CharField(max_length=20, help_text="read, token_used, refused")
     subject = models.CharField(max_length=200)
@@ -86,6 +94,7 @@ class AccessLog(AppendOnly):
 
     class Meta:
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["username"], name="accesslog_username")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.subject} ({self.channel})"
