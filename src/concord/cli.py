@@ -80,6 +80,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=args.port,
             workers=args.workers,
             log_level="warning",
+            # Requests are not logged line by line (the access log and the audit chain record
+            # what matters), and answers do not name the server software.
+            access_log=False,
+            server_header=False,
             lifespan="off",
         )
     finally:

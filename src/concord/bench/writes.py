@@ -262,7 +262,7 @@ def run(
         used = harness.cpu_seconds(pids) - cpu
         ours["machine_busy"] = _busy_since(busy)
         ours["server_cpu_ms_per_write"] = (
-            round(used / (ours["requests_ok"] + ours["warmup_ok"]) * 1000, 1)
+            round(used / (ours["requests_ok"] + ours["warmup_ok"]) * 1000, 3)
             if ours["requests_ok"]
             else None
         )
