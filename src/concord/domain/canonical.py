@@ -24,7 +24,14 @@ def format_instant(value: datetime) -> str:
 
 
 def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str):
+    kind = type(value)  # the plain types first, by identity: every audit event is made of them
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {str(k): _plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in value]
+    if isinstance(value, bool | int | str):
         return value
     if isinstance(value, Enum):
         return _plain(value.value)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from operator import attrgetter
 
 from concord.domain.alliance import SPEAKS_FOR_STATE, Actor, Role
@@ -340,10 +341,20 @@ def _participants(
         if e.at < limit and e.state in by_state:
             by_state[e.state].append(e)
     out: dict[str, Participant] = {}
+    default = Stance.OUTSTANDING if spec.kind is Kind.WRITTEN else Stance.CONSENT
     for state, own in by_state.items():
+        if not own:  # no position yet: the default stance (what _stance_of says of no entries)
+            out[state] = _silent(state, default)
+            continue
         stance, latest, pending = _stance_of(spec.kind, spec, own, resolve=resolve)
         out[state] = Participant(state, stance, latest, pending)
     return out
+
+
+@lru_cache(maxsize=1024)
+def _silent(state: str, stance: Stance) -> Participant:
+    """A participant that has filed nothing (immutable, so shared between evaluations)."""
+    return Participant(state, stance, None, False)
 
 
 def _annotations(
