@@ -4,6 +4,12 @@ suite runs once on each in ``make test``."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Tests never assert on wall-clock time: no per-example deadline for the property tests (on a
+# machine busy with other work a single example can take longer than Hypothesis's 200 ms).
+hypothesis_settings.register_profile("concord", deadline=None)
+hypothesis_settings.load_profile("concord")
 
 
 @pytest.fixture(autouse=True)
