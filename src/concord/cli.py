@@ -73,19 +73,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
             [sys.executable, "-m", "concord.cli", "worker", "--parent", str(os.getpid())]
         )
     print(f"Concord is serving on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
+        "log_level": "warning",
+        # Requests are not logged line by line (the access log and the audit chain record what
+        # matters), and answers do not name the server software.
+        "access_log": False,
+        "server_header": False,
+        "lifespan": "off",
+    }
     try:
-        uvicorn.run(
-            "concord.asgi:application",
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level="warning",
-            # Requests are not logged line by line (the access log and the audit chain record
-            # what matters), and answers do not name the server software.
-            access_log=False,
-            server_header=False,
-            lifespan="off",
-        )
+        if args.workers > 1:  # one listening socket per worker (concord.serving)
+            from concord.serving import Balanced
+
+            try:
+                supervisor = Balanced(uvicorn.Config("concord.asgi:application", **options))
+            except OSError as exc:
+                print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+                return 1
+            supervisor.run()
+        else:
+            uvicorn.run("concord.asgi:application", **options)
     finally:
         if worker is not None:
             worker.send_signal(signal.SIGTERM)
