@@ -127,6 +127,27 @@ def peak_rss_mb(pid: int) -> float | None:
     return round(int(match.group(1)) / 1024, 1) if match else None
 
 
+def tcp_connections(pid: int, port: int) -> int:
+    """Established TCP connections on local ``port`` that process ``pid`` holds, from /proc."""
+    try:
+        links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+    except OSError:
+        return 0
+    inodes = {link[8:-1] for link in links if link.startswith("socket:[")}
+    held = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "01" and int(local.rsplit(":", 1)[1], 16) == port and inode in inodes:
+                held += 1
+    return held
+
+
 def command_line(pid: int) -> str:
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()

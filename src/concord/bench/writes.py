@@ -16,6 +16,7 @@ import itertools
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from concord.bench import harness
@@ -92,7 +93,13 @@ def seed(procedures: int) -> dict[str, Any]:
 
 
 async def _drive(
-    port: int, token: str, targets: list[int], states: list[str], clients: int, seconds: float
+    port: int,
+    token: str,
+    targets: list[int],
+    states: list[str],
+    clients: int,
+    seconds: float,
+    census: Callable[[], Any],
 ) -> dict[str, Any]:
     headers = {
         "Authorization": f"Bearer {token}",
@@ -150,6 +157,7 @@ async def _drive(
     end = [float("inf")]
     tasks = [asyncio.create_task(client(warm, end)) for _ in range(clients)]
     await asyncio.wait_for(warm.wait(), 120)
+    spread = census()  # every client is connected: how the server's processes share them
     started = time.perf_counter()
     end[0] = started + seconds
     await asyncio.wait_for(asyncio.gather(*tasks), seconds + 60)
@@ -163,6 +171,7 @@ async def _drive(
         "seconds": round(elapsed, 2),
         "warmup_ok": warm_ok,
         "batched": batched,
+        "connections_per_worker": spread,
     }
 
 
@@ -256,8 +265,13 @@ def run(
         progress(f"ours: {clients} HTTP clients posting statements for {seconds} s")
         load = harness.machine()
         cpu, busy = harness.cpu_seconds(pids), harness.busy_fraction()
+        workers_pids = [p["pid"] for p in processes if p["role"] == "uvicorn worker"] or pids
+
+        def census() -> list[int]:
+            return [harness.tcp_connections(pid, port) for pid in workers_pids]
+
         ours = asyncio.run(
-            _drive(port, token, seeded["procedures"], seeded["states"], clients, seconds)
+            _drive(port, token, seeded["procedures"], seeded["states"], clients, seconds, census)
         )
         used = harness.cpu_seconds(pids) - cpu
         ours["machine_busy"] = _busy_since(busy)
@@ -322,6 +336,11 @@ def run(
             ("positions per item at the end (mean)", ours["positions_per_item"]["mean"], None),
             ("positions per item at the end (max)", ours["positions_per_item"]["max"], None),
             ("server CPU per write (ms)", ours["server_cpu_ms_per_write"], None),
+            (
+                "client connections per server process",
+                " / ".join(map(str, ours["connections_per_worker"])),
+                None,
+            ),
             ("machine CPU busy (%)", ours["machine_busy"], reference["machine_busy"]),
             ("audit chain verifies", ours["audit_chain_ok"], None),
             *harness.memory_rows(ours["server_processes"]),
