@@ -437,26 +437,12 @@ class Connection:
         if self.writer is None:
             await self.open()
         assert self.writer is not None
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{self.port}"]
-        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        if body or method in ("POST", "PUT", "PATCH"):
-            lines.append(f"Content-Length: {len(body)}")
-        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        self.writer.write(request_bytes(method, path, self.port, headers, body))
         await self.writer.drain()
 
     async def head(self) -> tuple[int, dict[str, str]]:
         assert self.reader is not None
-        raw = await self.reader.readuntil(b"\r\n\r\n")
-        status_line, *rest = raw.decode("latin-1").split("\r\n")
-        parts = status_line.split(" ", 2)
-        if len(parts) < 2 or not parts[1].isdigit():
-            raise HttpError(f"bad status line {status_line!r}")
-        headers: dict[str, str] = {}
-        for line in rest:
-            if ":" in line:
-                key, value = line.split(":", 1)
-                headers[key.strip().lower()] = value.strip()
-        return int(parts[1]), headers
+        return parse_head(await self.reader.readuntil(b"\r\n\r\n"))
 
     async def request(
         self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b""
@@ -481,12 +467,20 @@ class Connection:
         return Response(status, head, data)
 
 
-def parse_response(buffer: bytearray) -> tuple[Response, int] | None:
-    """The first whole response in ``buffer`` and the bytes it takes, or None until it is in."""
-    end = buffer.find(b"\r\n\r\n")
-    if end < 0:
-        return None
-    status_line, *rest = bytes(buffer[:end]).decode("latin-1").split("\r\n")
+def request_bytes(
+    method: str, path: str, port: int, headers: dict[str, str] | None, body: bytes
+) -> bytes:
+    """An HTTP/1.1 request to the loopback server on ``port``."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    if body or method in ("POST", "PUT", "PATCH"):
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def parse_head(raw: bytes) -> tuple[int, dict[str, str]]:
+    """The status and headers (names in lower case) of a response's head."""
+    status_line, *rest = raw.decode("latin-1").split("\r\n")
     parts = status_line.split(" ", 2)
     if len(parts) < 2 or not parts[1].isdigit():
         raise HttpError(f"bad status line {status_line!r}")
@@ -495,14 +489,23 @@ def parse_response(buffer: bytearray) -> tuple[Response, int] | None:
         if ":" in line:
             key, value = line.split(":", 1)
             headers[key.strip().lower()] = value.strip()
+    return int(parts[1]), headers
+
+
+def parse_response(buffer: bytearray) -> tuple[Response, int] | None:
+    """The first whole response in ``buffer`` and the bytes it takes, or None until it is in."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    status, headers = parse_head(bytes(buffer[:end]))
     at = end + 4
     if "content-length" in headers:
         size = int(headers["content-length"])
         if len(buffer) < at + size:
             return None
-        return Response(int(parts[1]), headers, bytes(buffer[at : at + size])), at + size
+        return Response(status, headers, bytes(buffer[at : at + size])), at + size
     if headers.get("transfer-encoding", "").lower() != "chunked":
-        return Response(int(parts[1]), headers, b""), at
+        return Response(status, headers, b""), at
     chunks = []
     while True:
         line_end = buffer.find(b"\r\n", at)
@@ -514,7 +517,7 @@ def parse_response(buffer: bytearray) -> tuple[Response, int] | None:
         chunks.append(bytes(buffer[line_end + 2 : line_end + 2 + size]))
         at = line_end + 2 + size + 2
         if size == 0:
-            return Response(int(parts[1]), headers, b"".join(chunks)), at
+            return Response(status, headers, b"".join(chunks)), at
 
 
 class Client(asyncio.Protocol):
@@ -559,12 +562,8 @@ class Client(asyncio.Protocol):
             self.buffer.clear()
             await loop.create_connection(lambda: self, HOST, self.port)
         assert self.transport is not None
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{self.port}"]
-        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        if body or method in ("POST", "PUT", "PATCH"):
-            lines.append(f"Content-Length: {len(body)}")
         self.waiter = loop.create_future()
-        self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        self.transport.write(request_bytes(method, path, self.port, headers, body))
         response = await self.waiter
         if response.headers.get("connection", "").lower() == "close":
             await self.close()
