@@ -72,7 +72,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         worker = subprocess.Popen(
             [sys.executable, "-m", "concord.cli", "worker", "--parent", str(os.getpid())]
         )
-    print(f"Concord is serving on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    serving = f"Concord is serving on http://{args.host}:{args.port}/ (Ctrl-C stops it)"
     options: dict[str, Any] = {
         "host": args.host,
         "port": args.port,
@@ -93,8 +93,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             except OSError as exc:
                 print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
                 return 1
+            print(serving, flush=True)
             supervisor.run()
+            if supervisor.failed:
+                print("error: a worker could not start (see above)", file=sys.stderr)
+                return 1
         else:
+            print(serving, flush=True)
             uvicorn.run("concord.asgi:application", **options)
     finally:
         if worker is not None:

@@ -6,10 +6,15 @@ unevenly, and the connections stay where they landed (seen: 44 and 20 of 64 on t
 one process queues while the other idles. Here the supervisor binds one socket per worker with
 ``SO_REUSEPORT`` and the kernel spreads connections over them by their addresses.
 
-The supervisor keeps every socket open, so a connection made while a worker restarts waits in
-that socket's queue for the new worker instead of being refused. Before binding, the port is
-probed without ``SO_REUSEPORT``, so that a port already in use (by another server, or another
-``concord serve``) is an error as before, not silently shared.
+The supervisor binds the sockets and listens on them before any worker starts, and keeps them
+open, so a connection made while a worker starts or restarts waits in that socket's queue for it
+instead of being refused. Before binding, the port is probed without ``SO_REUSEPORT``, so that a
+port already in use (by another server, or another ``concord serve``) is an error as before, not
+silently shared.
+
+The trade-off: a worker whose event loop is stuck (it still answers the supervisor's health
+check, from a thread) keeps its socket, and the connections the kernel hands to that socket wait;
+with one shared socket the other workers would have taken them.
 """
 
 from __future__ import annotations
@@ -24,9 +29,15 @@ from uvicorn.supervisors.multiprocess import Multiprocess, Process
 log = logging.getLogger("uvicorn.error")
 
 
-def reuse_port_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+def reuse_port_sockets(
+    host: str, port: int, count: int, backlog: int = 2048
+) -> list[socket.socket]:
     """``count`` listening sockets on ``host:port`` with ``SO_REUSEPORT`` (port 0: one free port
-    for all of them). OSError if the port is taken."""
+    for all of them), listening at once: connections wait in their queues until the workers are
+    up, and no other server can slip in meanwhile. OSError if the port is taken."""
+    reuse_port = getattr(socket, "SO_REUSEPORT", None)
+    if reuse_port is None:
+        raise OSError("this system has no SO_REUSEPORT: run one worker per server")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:  # taken? then fail as uvicorn would
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -38,8 +49,9 @@ def reuse_port_sockets(host: str, port: int, count: int) -> list[socket.socket]:
             sock = socket.socket(family, socket.SOCK_STREAM)
             sockets.append(sock)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.setsockopt(socket.SOL_SOCKET, reuse_port, 1)
             sock.bind((host, port))
+            sock.listen(backlog)
             sock.set_inheritable(True)
     except OSError:
         for sock in sockets:
@@ -54,9 +66,9 @@ class Balanced(Multiprocess):
     each worker needs a socket of its own)."""
 
     def __init__(self, config: Config) -> None:
-        super().__init__(
-            config, sockets=reuse_port_sockets(config.host, config.port, config.workers)
-        )
+        sockets = reuse_port_sockets(config.host, config.port, config.workers, config.backlog)
+        super().__init__(config, sockets=sockets)
+        self.failed = False  # a worker could not start: the server stops, and says so
 
     def _spawn(self, index: int) -> Process:
         process = Process(self.config, [self.sockets[index]])
@@ -76,6 +88,7 @@ class Balanced(Multiprocess):
             process.join()
             if process.exitcode == STARTUP_FAILURE:  # it would fail again: stop
                 log.error("worker %s failed to start; stopping", process.pid)
+                self.failed = True
                 self.should_exit.set()
                 return
             log.warning("worker %s stopped; starting another on its socket", process.pid)

@@ -127,14 +127,15 @@ def peak_rss_mb(pid: int) -> float | None:
     return round(int(match.group(1)) / 1024, 1) if match else None
 
 
-def tcp_connections(pid: int, port: int) -> int:
-    """Established TCP connections on local ``port`` that process ``pid`` holds, from /proc."""
+def tcp_sockets(pid: int, port: int, state: str = "01") -> list[str]:
+    """The inodes of the TCP sockets on local ``port`` that process ``pid`` holds in ``state``
+    (``01`` established, ``0A`` listening), from /proc."""
     try:
         links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
     except OSError:
-        return 0
+        return []
     inodes = {link[8:-1] for link in links if link.startswith("socket:[")}
-    held = 0
+    held = []
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             lines = Path(table).read_text().splitlines()[1:]
@@ -142,10 +143,15 @@ def tcp_connections(pid: int, port: int) -> int:
             continue
         for line in lines:
             fields = line.split()
-            local, state, inode = fields[1], fields[3], fields[9]
-            if state == "01" and int(local.rsplit(":", 1)[1], 16) == port and inode in inodes:
-                held += 1
+            local, found, inode = fields[1], fields[3], fields[9]
+            if found == state and int(local.rsplit(":", 1)[1], 16) == port and inode in inodes:
+                held.append(inode)
     return held
+
+
+def tcp_connections(pid: int, port: int) -> int:
+    """Established TCP connections on local ``port`` that process ``pid`` holds."""
+    return len(tcp_sockets(pid, port))
 
 
 def command_line(pid: int) -> str:
