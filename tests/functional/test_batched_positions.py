@@ -276,6 +276,19 @@ def test_the_desk_sees_what_the_full_path_filed_in_between(cli, demo, one):
     assert [(s, k) for s, k, *_ in positions_of(cli, pid)] == [("POL", "break"), ("FRA", "break")]
 
 
+def test_a_token_revoked_after_use_is_refused_by_the_desk_at_once(cli, demo, one):
+    # The desk keeps a token's owner and reader built while the token's row is unchanged:
+    # revoking it changes the row, so the next position goes to the full path, which refuses it.
+    made = cli.json("token", "create", "--user", "fra-head", "--scope", "write")
+    pid = open_procedure(one, demo["sg"])
+    used = file(one, made["token"], pid, state="FRA", kind="statement", statement="First.")
+    assert used.status == 201 and DESK in used.headers, used.body
+    cli.run("token", "revoke", str(made["id"]), "--as", "fra-head", check=True)
+    refused = file(one, made["token"], pid, state="FRA", kind="statement", statement="Second.")
+    assert refused.status == 401 and DESK not in refused.headers
+    assert [statement for _, _, statement, *_ in positions_of(cli, pid)] == ["First."]
+
+
 def test_the_throttle_counts_batched_positions_once(cli, demo):
     slow = Cli({**cli.env, "CONCORD_API_RATE": "3/m"})
     token = slow.json("token", "create", "--user", "sg", "--scope", "write")["token"]
