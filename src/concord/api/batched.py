@@ -5,12 +5,13 @@ is answered here, in front of Django, by a desk that each server process runs on
 
 - requests that arrive while a batch is being written wait for the next one, so a busy process
   commits many positions per transaction and one audit head lock per batch instead of per write;
-- a batch is three round trips of six statements: (1) the procedures locked in id order, then
-  the tokens with their owners, memberships and the partner states, and the procedures' history
-  with ids for the new positions; (2) which of the procedures each reader may see, and the
-  audit head, locked last, as the service does; (3) one statement that writes the positions,
-  their audit events (one chain, linked in memory), the token-use rows, any state change and the
-  head, and announces the last sequence number, and COMMIT;
+- a batch is three round trips (six statements when its positions share one reader: one more
+  for each other reader, and one when a token's last use moves): (1) the procedures locked in
+  id order, then the tokens with their owners, memberships and the partner states, and the
+  procedures' history with ids for the new positions; (2) which of the procedures each reader
+  may see, and the audit head, locked last, as the service does; (3) one statement that writes
+  the positions, their audit events (one chain, linked in memory), the token-use rows, any state
+  change and the head, and announces the last sequence number, and COMMIT;
 - the checks are the full path's own: a token is usable and the reader is built by the same
   functions (``tokens.usable``, ``access.reader_from``), visibility is the same query
   (``access.procedures_for``, compiled once per reader), the throttle is the same bucket, and

@@ -20,9 +20,9 @@ class AuditEvent(AppendOnly):
 
     class Meta:
         ordering = ["seq"]
-        # Plain b-tree indexes and constraint: every audited write pays for each index, and
-        # nothing looks events up by a pattern (the pattern-matching twins Django would add to
-        # indexed text columns are left out).
+        # Plain b-tree indexes and constraint: every audited write pays for each index, so the
+        # pattern-matching twins Django would add to indexed text columns are left out (the live
+        # streams' filter on a subject's prefix is driven by the sequence number, not by these).
         indexes = [
             models.Index(fields=["tag"], name="auditevent_tag"),
             models.Index(fields=["subject"], name="auditevent_subject"),
