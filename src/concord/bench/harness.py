@@ -131,10 +131,17 @@ def tcp_sockets(pid: int, port: int, state: str = "01") -> list[str]:
     """The inodes of the TCP sockets on local ``port`` that process ``pid`` holds in ``state``
     (``01`` established, ``0A`` listening), from /proc."""
     try:
-        links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        fds = os.listdir(f"/proc/{pid}/fd")
     except OSError:
         return []
-    inodes = {link[8:-1] for link in links if link.startswith("socket:[")}
+    inodes = set()
+    for fd in fds:
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue  # closed meanwhile (a process that is starting opens and closes many)
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
     held = []
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
