@@ -41,6 +41,7 @@ def pending(pid: int, token: str, state: str, text: str) -> batched.Pending:
     return batched.Pending(
         procedure=pid,
         token=token,
+        digest=tokens.digest(token),
         path=f"/api/procedures/{pid}/positions",
         state=state,
         kind=service.PositionKind.STATEMENT,

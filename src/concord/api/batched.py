@@ -109,6 +109,7 @@ class Decline(Exception):
 class Pending:
     procedure: int
     token: str
+    digest: str  # the token's, as stored: worked out once per request
     path: str
     state: str
     kind: core.PositionKind
@@ -430,7 +431,7 @@ class Desk:
             [ids],
         )
         tokens = await conn.execute(
-            TOKENS, [MembershipKind.PARTNER.value, sorted({_digest(p.token) for p in batch})]
+            TOKENS, [MembershipKind.PARTNER.value, sorted({p.digest for p in batch})]
         )
         history = await self._history(conn, ids, len(batch))
         procedures = {r[0]: r for r in await locked.fetchall()}  # locked: now read the clock,
@@ -602,7 +603,7 @@ class Desk:
         touch: list[int] = []
         waiting: dict[str, list[Pending]] = {}
         for p in batch:
-            waiting.setdefault(_digest(p.token), []).append(p)
+            waiting.setdefault(p.digest, []).append(p)
         for digest, pending in waiting.items():
             row = found.get(digest)
             if row is None or not pending[0].token.startswith(token_service.PREFIX):
@@ -975,6 +976,7 @@ def _parse(headers: dict[bytes, bytes], body: bytes, procedure: int, path: str) 
     return Pending(
         procedure=procedure,
         token=token,
+        digest=_digest(token),
         path=path,
         state=valid.state.strip().upper(),
         kind=core.PositionKind(valid.kind),
